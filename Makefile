@@ -1,0 +1,12 @@
+# The two commands: `make lab` opens the lessons, `make test` runs every check.
+# Extra arguments: make test ARGS="-k etcd"   /   make lab ARGS="--no-browser"
+.PHONY: lab test setup
+
+lab:
+	bash scripts/lab.sh $(ARGS)
+
+test:
+	bash scripts/test.sh $(ARGS)
+
+setup:
+	bash scripts/setup.sh

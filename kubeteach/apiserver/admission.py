@@ -1,0 +1,168 @@
+"""Admission plugins that are on by default, in the AllOrderedPlugins order (pkg/kubeapiserver/options/plugins.go).
+
+Each plugin looks at one request and either changes the object (mutating), refuses it (an APIError), or does
+nothing. Each returns a short note of what it did, for the trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..objects import annotations_of
+from .errors import APIError, forbidden
+
+if TYPE_CHECKING:
+    from .handler import APIServer, Request
+
+DEFAULT_TOLERATION_SECONDS = 300
+SA_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+DEFAULT_SC_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+
+
+@dataclass(frozen=True)
+class Plugin:
+    name: str
+    admit: Callable[[APIServer, Request, dict], str | None]
+
+
+def namespace_lifecycle(api: APIServer, req: Request, obj: dict) -> str | None:
+    """Refuse new objects in a namespace that does not exist or is being terminated."""
+    if req.verb != "create" or not req.resource.namespaced or req.resource.resource == "events":
+        return None
+    ns = api.storage.read("namespaces", "", req.namespace)
+    if ns is None:
+        raise APIError(404, "NotFound", f'namespaces "{req.namespace}" not found',
+                       {"name": req.namespace, "kind": "namespaces"})
+    if ns.get("status", {}).get("phase") == "Terminating":
+        raise forbidden(f'{req.resource.group_resource} "{obj["metadata"].get("name", "")}" is forbidden: unable to '
+                        f"create new content in namespace {req.namespace} because it is being terminated")
+    return None
+
+
+def service_account(api: APIServer, req: Request, obj: dict) -> str | None:
+    """Set serviceAccountName (default `default`), check it exists, and mount its token as a projected volume."""
+    if req.resource.kind != "Pod" or req.verb != "create":
+        return None
+    spec = obj.setdefault("spec", {})
+    name = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    spec["serviceAccountName"] = spec["serviceAccount"] = name
+    sa = api.storage.read("serviceaccounts", req.namespace, name)
+    if sa is None:
+        raise forbidden(f'pods "{obj["metadata"].get("name") or obj["metadata"].get("generateName", "")}" is '
+                        f"forbidden: error looking up service account {req.namespace}/{name}: serviceaccount "
+                        f'"{name}" not found')
+    if spec.get("automountServiceAccountToken") is False or sa.get("automountServiceAccountToken") is False:
+        return f'serviceAccountName "{name}"'
+    volume = f"kube-api-access-{api.rnd.string(5)}"
+    spec.setdefault("volumes", []).append({"name": volume, "projected": {"defaultMode": 420, "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
+                                                                        "fieldPath": "metadata.namespace"}}]}},
+    ]}})
+    for c in spec.get("containers") or []:
+        c.setdefault("volumeMounts", []).append({"name": volume, "readOnly": True, "mountPath": SA_TOKEN_PATH})
+    return f'serviceAccountName "{name}", token volume {volume}'
+
+
+def node_restriction(api: APIServer, req: Request, obj: dict) -> str | None:
+    """A kubelet may only change its own Node and the status of pods bound to it."""
+    user = req.user.name if req.user else ""
+    if not user.startswith("system:node:"):
+        return None
+    node = user.removeprefix("system:node:")
+    if req.resource.resource == "nodes" and req.name and req.name != node:
+        raise forbidden(f'nodes "{req.name}" is forbidden: node "{node}" is not allowed to modify node "{req.name}"')
+    if req.resource.resource == "pods" and obj.get("spec", {}).get("nodeName") not in (None, node):
+        raise forbidden(f'pods "{req.name}" is forbidden: node "{node}" can only update pod status for pods '
+                        "with spec.nodeName set to itself")
+    return None
+
+
+def taint_nodes_by_condition(api: APIServer, req: Request, obj: dict) -> str | None:
+    """A new Node starts with node.kubernetes.io/not-ready:NoSchedule until its kubelet reports Ready."""
+    if req.resource.kind != "Node" or req.verb != "create":
+        return None
+    taints = obj.setdefault("spec", {}).setdefault("taints", [])
+    if not any(t.get("key") == "node.kubernetes.io/not-ready" and t.get("effect") == "NoSchedule" for t in taints):
+        taints.append({"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"})
+        return "taint node.kubernetes.io/not-ready:NoSchedule"
+    return None
+
+
+def priority(api: APIServer, req: Request, obj: dict) -> str | None:
+    """No PriorityClass named and none is the global default: priority 0, PreemptLowerPriority."""
+    if req.resource.kind != "Pod" or req.verb != "create":
+        return None
+    spec = obj.setdefault("spec", {})
+    if spec.get("priority") is None:
+        spec["priority"] = 0
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    return f"priority {spec['priority']}"
+
+
+def default_toleration_seconds(api: APIServer, req: Request, obj: dict) -> str | None:
+    """Tolerate not-ready and unreachable NoExecute taints for 300 s, unless the pod already says otherwise."""
+    if req.resource.kind != "Pod" or req.verb != "create":
+        return None
+    tolerations = obj.setdefault("spec", {}).setdefault("tolerations", [])
+    added = []
+    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+        if any(t.get("key") == key and t.get("effect") in (None, "", "NoExecute") or
+               (not t.get("key") and t.get("operator") == "Exists") for t in tolerations):
+            continue
+        tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
+                            "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
+        added.append(key.split("/")[1])
+    return f"tolerations {' and '.join(added)} for {DEFAULT_TOLERATION_SECONDS}s" if added else None
+
+
+def default_storage_class(api: APIServer, req: Request, obj: dict) -> str | None:
+    """A PersistentVolumeClaim without storageClassName gets the default StorageClass."""
+    if req.resource.kind != "PersistentVolumeClaim" or req.verb != "create":
+        return None
+    spec = obj.setdefault("spec", {})
+    if spec.get("storageClassName") is not None:
+        return None
+    defaults = [sc for sc in api.storage.list("storageclasses", "")
+                if annotations_of(sc).get(DEFAULT_SC_ANNOTATION) == "true"]
+    if not defaults:
+        return None
+    spec["storageClassName"] = defaults[-1]["metadata"]["name"]
+    return f'storageClassName "{spec["storageClassName"]}"'
+
+
+def storage_object_in_use_protection(api: APIServer, req: Request, obj: dict) -> str | None:
+    """PVCs and PVs get a protection finalizer so they outlive the pods that use them."""
+    finalizer = {"PersistentVolumeClaim": "kubernetes.io/pvc-protection",
+                 "PersistentVolume": "kubernetes.io/pv-protection"}.get(req.resource.kind)
+    if finalizer is None or req.verb != "create":
+        return None
+    finalizers = obj.setdefault("metadata", {}).setdefault("finalizers", [])
+    if finalizer not in finalizers:
+        finalizers.append(finalizer)
+    return f"finalizer {finalizer}"
+
+
+MUTATING = (
+    Plugin("NamespaceLifecycle", namespace_lifecycle),
+    Plugin("ServiceAccount", service_account),
+    Plugin("NodeRestriction", node_restriction),
+    Plugin("TaintNodesByCondition", taint_nodes_by_condition),
+    Plugin("Priority", priority),
+    Plugin("DefaultTolerationSeconds", default_toleration_seconds),
+    Plugin("DefaultStorageClass", default_storage_class),
+    Plugin("StorageObjectInUseProtection", storage_object_in_use_protection),
+)
+
+
+def admit(api: APIServer, req: Request, obj: dict) -> list[tuple[str, str]]:
+    """Run the mutating plugins in order; returns (plugin, what it did) for those that did something."""
+    notes = []
+    for plugin in MUTATING:
+        note = plugin.admit(api, req, obj)
+        if note:
+            notes.append((plugin.name, note))
+    return notes

@@ -1,0 +1,150 @@
+"""Defaulting, as the API server applies it on decode (pkg/apis/apps/v1/defaults.go, pkg/apis/core/v1/defaults.go).
+
+Each function records the fields it filled in, so the trace can say what defaulting added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Defaulted = list[tuple[str, Any]]
+
+
+def _set(obj: dict, key: str, value: Any, path: str, out: Defaulted) -> None:
+    if obj.get(key) is None:
+        obj[key] = value
+        out.append((path, value))
+
+
+def image_tag(image: str) -> tuple[str, str, str]:
+    """pkg/util/parsers.ParseImageName: (repository, tag, digest); no tag and no digest means `latest`."""
+    name, _, digest = image.partition("@")
+    last = name.rsplit("/", 1)[-1]
+    tag = ""
+    if ":" in last:
+        name, tag = name.rsplit(":", 1)
+    if not tag and not digest:
+        tag = "latest"
+    return name, tag, digest
+
+
+def default_pull_policy(image: str) -> str:
+    """Always for `:latest` (or no tag and no digest), otherwise IfNotPresent."""
+    return "Always" if image_tag(image)[1] == "latest" else "IfNotPresent"
+
+
+def default_probe(probe: dict, path: str, out: Defaulted) -> None:
+    for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
+                       ("failureThreshold", 3)):
+        _set(probe, key, value, f"{path}.{key}", out)
+    if isinstance(probe.get("httpGet"), dict):
+        _set(probe["httpGet"], "scheme", "HTTP", f"{path}.httpGet.scheme", out)
+        _set(probe["httpGet"], "path", "/", f"{path}.httpGet.path", out)
+
+
+def default_container(c: dict, path: str, out: Defaulted) -> None:
+    _set(c, "terminationMessagePath", "/dev/termination-log", f"{path}.terminationMessagePath", out)
+    _set(c, "terminationMessagePolicy", "File", f"{path}.terminationMessagePolicy", out)
+    if isinstance(c.get("image"), str):
+        _set(c, "imagePullPolicy", default_pull_policy(c["image"]), f"{path}.imagePullPolicy", out)
+    for i, port in enumerate(c.get("ports") or []):
+        if isinstance(port, dict):
+            _set(port, "protocol", "TCP", f"{path}.ports[{i}].protocol", out)
+    if c.get("resources") is None:
+        c["resources"] = {}
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        if isinstance(c.get(probe), dict):
+            default_probe(c[probe], f"{path}.{probe}", out)
+
+
+def default_pod_spec(spec: dict, path: str, out: Defaulted) -> None:
+    """SetDefaults_PodSpec plus its containers: what a pod template gets."""
+    _set(spec, "restartPolicy", "Always", f"{path}.restartPolicy", out)
+    _set(spec, "dnsPolicy", "ClusterFirst", f"{path}.dnsPolicy", out)
+    _set(spec, "terminationGracePeriodSeconds", 30, f"{path}.terminationGracePeriodSeconds", out)
+    _set(spec, "securityContext", {}, f"{path}.securityContext", out)
+    _set(spec, "schedulerName", "default-scheduler", f"{path}.schedulerName", out)
+    for kind in ("initContainers", "containers"):
+        for i, c in enumerate(spec.get(kind) or []):
+            if isinstance(c, dict):
+                default_container(c, f"{path}.{kind}[{i}]", out)
+
+
+def default_template(obj: dict, out: Defaulted) -> None:
+    template = obj.setdefault("spec", {}).get("template")
+    if isinstance(template, dict):
+        template.setdefault("metadata", {})
+        if isinstance(template.get("spec"), dict):
+            default_pod_spec(template["spec"], "spec.template.spec", out)
+
+
+def default_deployment(obj: dict) -> Defaulted:
+    """SetDefaults_Deployment: 1 replica, RollingUpdate 25%/25%, 10 old ReplicaSets kept, 600 s deadline."""
+    out: Defaulted = []
+    spec = obj.setdefault("spec", {})
+    _set(spec, "replicas", 1, "spec.replicas", out)
+    strategy = spec.setdefault("strategy", {})
+    _set(strategy, "type", "RollingUpdate", "spec.strategy.type", out)
+    if strategy["type"] == "RollingUpdate":
+        ru = strategy.setdefault("rollingUpdate", {})
+        _set(ru, "maxUnavailable", "25%", "spec.strategy.rollingUpdate.maxUnavailable", out)
+        _set(ru, "maxSurge", "25%", "spec.strategy.rollingUpdate.maxSurge", out)
+    _set(spec, "revisionHistoryLimit", 10, "spec.revisionHistoryLimit", out)
+    _set(spec, "progressDeadlineSeconds", 600, "spec.progressDeadlineSeconds", out)
+    default_template(obj, out)
+    return out
+
+
+def default_replicaset(obj: dict) -> Defaulted:
+    out: Defaulted = []
+    _set(obj.setdefault("spec", {}), "replicas", 1, "spec.replicas", out)
+    default_template(obj, out)
+    return out
+
+
+def default_pod(obj: dict) -> Defaulted:
+    """SetDefaults_Pod: the pod-spec defaults, enableServiceLinks, and requests copied from limits."""
+    out: Defaulted = []
+    spec = obj.setdefault("spec", {})
+    for kind in ("initContainers", "containers"):
+        for i, c in enumerate(spec.get(kind) or []):
+            res = c.get("resources") if isinstance(c, dict) else None
+            if isinstance(res, dict) and res.get("limits"):
+                req = res.setdefault("requests", {})
+                for name, value in res["limits"].items():
+                    _set(req, name, value, f"spec.{kind}[{i}].resources.requests.{name}", out)
+    default_pod_spec(spec, "spec", out)
+    _set(spec, "enableServiceLinks", True, "spec.enableServiceLinks", out)
+    return out
+
+
+def default_pvc(obj: dict) -> Defaulted:
+    out: Defaulted = []
+    _set(obj.setdefault("spec", {}), "volumeMode", "Filesystem", "spec.volumeMode", out)
+    return out
+
+
+def default_pv(obj: dict) -> Defaulted:
+    out: Defaulted = []
+    spec = obj.setdefault("spec", {})
+    _set(spec, "persistentVolumeReclaimPolicy", "Retain", "spec.persistentVolumeReclaimPolicy", out)
+    _set(spec, "volumeMode", "Filesystem", "spec.volumeMode", out)
+    return out
+
+
+def default_storageclass(obj: dict) -> Defaulted:
+    out: Defaulted = []
+    _set(obj, "reclaimPolicy", "Delete", "reclaimPolicy", out)
+    _set(obj, "volumeBindingMode", "Immediate", "volumeBindingMode", out)
+    return out
+
+
+DEFAULTERS = {"Deployment": default_deployment, "ReplicaSet": default_replicaset, "Pod": default_pod,
+              "PersistentVolumeClaim": default_pvc, "PersistentVolume": default_pv,
+              "StorageClass": default_storageclass}
+
+
+def apply_defaults(kind: str, obj: dict) -> Defaulted:
+    """Default `obj` in place; returns the (field path, value) pairs that were filled in."""
+    fn = DEFAULTERS.get(kind)
+    return fn(obj) if fn else []

@@ -1,0 +1,171 @@
+"""Authorization: system:masters, then the Node authorizer, then RBAC (`--authorization-mode=Node,RBAC`).
+
+RBAC follows plugin/pkg/auth/authorizer/rbac/rbac.go and pkg/apis/rbac/v1/evaluation_helpers.go: it only ever
+allows; when no rule allows, the answer is "no opinion" and the request is forbidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .authentication import UserInfo
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """authorizer.Attributes of a resource request."""
+
+    user: UserInfo
+    verb: str
+    group: str
+    resource: str
+    subresource: str = ""
+    namespace: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def _has(values: Iterable[str], want: str) -> bool:
+    values = list(values or [])
+    return "*" in values or want in values
+
+
+def rule_allows(rule: dict, a: Attributes) -> bool:
+    """VerbMatches, APIGroupMatches, ResourceMatches and ResourceNameMatches, all four."""
+    if not _has(rule.get("verbs"), a.verb) or not _has(rule.get("apiGroups"), a.group):
+        return False
+    combined = f"{a.resource}/{a.subresource}" if a.subresource else a.resource
+    resources = rule.get("resources") or []
+    if not any(r == "*" or r == combined or (a.subresource and r == f"*/{a.subresource}") for r in resources):
+        return False
+    names = rule.get("resourceNames") or []
+    return not names or a.name in names
+
+
+def subject_matches(subject: dict, user: UserInfo, binding_namespace: str) -> bool:
+    kind, name = subject.get("kind"), subject.get("name")
+    if kind == "User":
+        return name == user.name
+    if kind == "Group":
+        return name in user.groups
+    if kind == "ServiceAccount":
+        ns = subject.get("namespace") or binding_namespace
+        return user.name == f"system:serviceaccount:{ns}:{name}"
+    return False
+
+
+# The Node authorizer (plugin/pkg/auth/authorizer/node) scopes kubelets to their own node; this keeps its
+# verbs and resources but not its graph of which pod references which secret.
+_NODE_RULES = [
+    {"apiGroups": [""], "resources": ["nodes", "pods", "persistentvolumeclaims", "persistentvolumes"],
+     "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["nodes", "nodes/status"], "verbs": ["create", "update", "patch"]},
+    {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},
+    {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["update", "patch"]},
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
+    {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"]},
+    {"apiGroups": ["storage.k8s.io"], "resources": ["volumeattachments"], "verbs": ["get", "list", "watch"]},
+]
+
+
+class Authorizer:
+    """Node authorizer, then RBAC over the Role/Binding objects the store holds right now."""
+
+    def __init__(self, list_objects: Callable[[str, str], list[dict]]):
+        self.list_objects = list_objects     # (resource, namespace) -> objects, read from storage
+
+    def authorize(self, a: Attributes) -> Decision:
+        if "system:masters" in a.user.groups:
+            # kube-apiserver puts a privileged-group authorizer before the configured modes
+            return Decision(True, 'group "system:masters" is the superuser group, allowed before Node and RBAC '
+                                  '(it is also bound to ClusterRole "cluster-admin")')
+        if "system:nodes" in a.user.groups and a.user.name.startswith("system:node:"):
+            if any(rule_allows(r, a) for r in _NODE_RULES):
+                return Decision(True, f"Node authorizer allows {a.user.name}")
+        for binding in self.list_objects("clusterrolebindings", ""):
+            decision = self._binding_allows(binding, a, "")
+            if decision:
+                return decision
+        if a.namespace:
+            for binding in self.list_objects("rolebindings", a.namespace):
+                decision = self._binding_allows(binding, a, a.namespace)
+                if decision:
+                    return decision
+        return Decision(False, "no RBAC rule allows it")
+
+    def _binding_allows(self, binding: dict, a: Attributes, namespace: str) -> Decision | None:
+        subjects = binding.get("subjects") or []
+        match = next((s for s in subjects if subject_matches(s, a.user, namespace)), None)
+        if match is None:
+            return None
+        ref = binding.get("roleRef") or {}
+        if ref.get("kind") == "ClusterRole":
+            role = next((r for r in self.list_objects("clusterroles", "") if r["metadata"]["name"] == ref.get("name")),
+                        None)
+        else:
+            role = next((r for r in self.list_objects("roles", namespace) if r["metadata"]["name"] == ref.get("name")),
+                        None)
+        if role is None:
+            return None
+        for rule in role.get("rules") or []:
+            if rule_allows(rule, a):
+                kind = "RoleBinding" if namespace else "ClusterRoleBinding"
+                who = f"{match['kind'].lower()} {match['name']}"
+                return Decision(True, f'RBAC allows via {kind} "{binding["metadata"]["name"]}" '
+                                      f'({who}, {ref.get("kind")} "{ref.get("name")}")')
+        return None
+
+
+def bootstrap_policy() -> list[dict]:
+    """The RBAC objects a new cluster starts with (a subset of plugin/pkg/auth/authorizer/rbac/bootstrappolicy)."""
+    def cluster_role(name: str, rules: list[dict]) -> dict:
+        return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+                "rules": rules}
+
+    def binding(name: str, role: str, kind: str, subject: str) -> dict:
+        return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": subject}]}
+
+    read = ["get", "list", "watch"]
+    write = ["create", "update", "patch", "delete"]
+    everything = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
+    view = [{"apiGroups": ["", "apps"], "resources": ["pods", "pods/log", "events", "replicasets", "deployments",
+                                                      "deployments/scale", "persistentvolumeclaims",
+                                                      "serviceaccounts"], "verbs": read}]
+    edit = [{"apiGroups": ["", "apps"], "resources": ["pods", "replicasets", "deployments", "deployments/scale",
+                                                      "deployments/rollback", "persistentvolumeclaims"],
+             "verbs": read + write + ["deletecollection"]}, *view]
+    controller_manager = [
+        {"apiGroups": ["", "apps", "storage.k8s.io", "coordination.k8s.io"],
+         "resources": ["*", "*/status", "*/scale"], "verbs": read + write},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
+    ]
+    scheduler = [
+        {"apiGroups": [""], "resources": ["pods", "nodes", "persistentvolumeclaims", "persistentvolumes"],
+         "verbs": read},
+        {"apiGroups": [""], "resources": ["pods/binding", "bindings"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["patch", "update"]},
+        {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
+        {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses", "csinodes"], "verbs": read},
+    ]
+    return [
+        cluster_role("cluster-admin", everything),
+        cluster_role("admin", edit),
+        cluster_role("edit", edit),
+        cluster_role("view", view),
+        cluster_role("system:kube-controller-manager", controller_manager),
+        cluster_role("system:kube-scheduler", scheduler),
+        binding("cluster-admin", "cluster-admin", "Group", "system:masters"),
+        binding("system:kube-controller-manager", "system:kube-controller-manager", "User",
+                "system:kube-controller-manager"),
+        binding("system:kube-scheduler", "system:kube-scheduler", "User", "system:kube-scheduler"),
+    ]

@@ -1,0 +1,224 @@
+"""Storage: the generic registry store between the handlers and etcd (apiserver/pkg/registry/generic/registry).
+
+It owns what the REST strategies decide on write: uid and creationTimestamp, generateName, generation, which
+half of an object an update may change (spec or status), optimistic concurrency on resourceVersion, graceful
+deletion and finalizers. resourceVersion is never stored: it is the key's mod revision, set on every read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..etcd import CompareFailed, Etcd, KeyValue
+from ..objects import Randomness, deep_copy, generate_name, selector_matches, timestamp
+from .errors import APIError, already_exists, conflict, not_found
+from .resources import BY_RESOURCE, Resource
+
+GENERATION_KINDS = {"Deployment", "ReplicaSet", "Pod"}
+FINALIZER_ORPHAN = "orphan"
+FINALIZER_FOREGROUND = "foregroundDeletion"
+
+
+def to_object(kv: KeyValue) -> dict:
+    """Decode a stored value: a copy with metadata.resourceVersion set from the key's mod revision."""
+    obj = deep_copy(kv.value)
+    obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
+    return obj
+
+
+def _stored(obj: dict) -> dict:
+    value = deep_copy(obj)
+    value["metadata"].pop("resourceVersion", None)
+    return value
+
+
+def qos_class(pod: dict) -> str:
+    """pkg/apis/core/helper/qos.GetPodQOS: Guaranteed, Burstable or BestEffort."""
+    containers = pod.get("spec", {}).get("containers") or []
+    any_set, guaranteed = False, True
+    for c in containers:
+        res = c.get("resources") or {}
+        req, lim = res.get("requests") or {}, res.get("limits") or {}
+        if req or lim:
+            any_set = True
+        for name in ("cpu", "memory"):
+            if name not in lim or str(req.get(name, lim.get(name))) != str(lim[name]):
+                guaranteed = False
+    if not any_set:
+        return "BestEffort"
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+class Storage:
+    """Create, read, update and delete objects of any kind in the table, against etcd."""
+
+    def __init__(self, etcd: Etcd, now: Callable[[], float], rnd: Randomness):
+        self.etcd, self.now, self.rnd = etcd, now, rnd
+
+    # --- reads ----------------------------------------------------------------------------------------------
+
+    def read(self, resource: str, namespace: str, name: str) -> dict | None:
+        kv = self.etcd.get(BY_RESOURCE[resource].key(namespace, name))
+        return to_object(kv) if kv else None
+
+    def list(self, resource: str, namespace: str = "", selector: dict | None = None) -> list[dict]:
+        res = BY_RESOURCE[resource]
+        prefix = f"{res.prefix}{namespace}/" if namespace and res.namespaced else res.prefix
+        out = [to_object(kv) for kv in self.etcd.range(prefix)]
+        if selector is not None:
+            out = [o for o in out if selector_matches(selector, o["metadata"].get("labels") or {})]
+        return out
+
+    def get(self, res: Resource, namespace: str, name: str) -> tuple[dict, KeyValue]:
+        kv = self.etcd.get(res.key(namespace, name))
+        if kv is None:
+            raise not_found(res, name)
+        return to_object(kv), kv
+
+    # --- create ---------------------------------------------------------------------------------------------
+
+    def prepare_for_create(self, res: Resource, obj: dict, namespace: str) -> None:
+        """BeforeCreate: namespace, name from generateName, uid, creationTimestamp, generation, status reset."""
+        m = obj["metadata"]
+        if res.namespaced:
+            m["namespace"] = namespace
+        else:
+            m.pop("namespace", None)
+        if not m.get("name") and m.get("generateName"):
+            m["name"] = generate_name(m["generateName"], self.rnd)
+        m["uid"] = self.rnd.uid()
+        m["creationTimestamp"] = timestamp(self.now())
+        for key in ("resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
+            m.pop(key, None)
+        if res.kind in GENERATION_KINDS:
+            m["generation"] = 1
+        if res.kind in ("Deployment", "ReplicaSet"):
+            obj["status"] = {}
+        elif res.kind == "Pod":
+            obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
+        elif res.kind == "Namespace":
+            obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+            obj["status"] = {"phase": "Active"}
+        elif res.kind == "PersistentVolumeClaim":
+            obj["status"] = {"phase": "Pending"}
+        elif res.kind == "PersistentVolume":
+            obj.setdefault("status", {"phase": "Pending"})
+
+    def create(self, res: Resource, obj: dict) -> tuple[dict, KeyValue]:
+        m = obj["metadata"]
+        key = res.key(m.get("namespace", ""), m["name"])
+        try:
+            kv = self.etcd.put(key, _stored(obj), expected_mod_revision=0)
+        except CompareFailed:
+            err = already_exists(res, m["name"])
+            if m.get("generateName"):
+                err.message += ", the server was not able to generate a unique name for the object"
+            raise err from None
+        return to_object(kv), kv
+
+    # --- update ---------------------------------------------------------------------------------------------
+
+    def prepare_for_update(self, res: Resource, obj: dict, old: dict, subresource: str) -> None:
+        """PrepareForUpdate: the main resource cannot change status, the status subresource only changes status."""
+        m, om = obj.setdefault("metadata", {}), old["metadata"]
+        for key in ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp",
+                    "deletionGracePeriodSeconds", "generation"):
+            if key in om:
+                m[key] = om[key]
+            else:
+                m.pop(key, None)
+        has_status = "status" in res.subresources
+        if subresource == "status":
+            obj["spec"] = deep_copy(old.get("spec", {})) if "spec" in old else obj.pop("spec", None) or None
+            if obj.get("spec") is None:
+                obj.pop("spec", None)
+            for key in ("labels", "annotations", "finalizers", "ownerReferences"):
+                if key in om:
+                    m[key] = deep_copy(om[key])
+                else:
+                    m.pop(key, None)
+            return
+        if has_status and "status" in old:
+            obj["status"] = deep_copy(old["status"])
+        if res.kind in GENERATION_KINDS:
+            changed = obj.get("spec") != old.get("spec")
+            if res.kind == "Deployment":
+                changed = changed or (m.get("annotations") or {}) != (om.get("annotations") or {})
+            if changed:
+                m["generation"] = om.get("generation", 0) + 1
+
+    def update(self, res: Resource, obj: dict, old_kv: KeyValue, check_rv: bool) -> tuple[dict, KeyValue | None]:
+        """Compare-and-swap on the mod revision; a stale resourceVersion is a 409 Conflict."""
+        m = obj["metadata"]
+        rv = m.get("resourceVersion")
+        if check_rv and rv and rv != str(old_kv.mod_revision):
+            raise conflict(res, m["name"])
+        if m.get("deletionTimestamp") and not m.get("finalizers") and self._deletable(res, obj):
+            return self._remove(res, old_kv)
+        if _stored(obj) == old_kv.value:
+            return to_object(old_kv), old_kv            # no-op update: etcd is not written, revision unchanged
+        try:
+            kv = self.etcd.put(old_kv.key, _stored(obj), expected_mod_revision=old_kv.mod_revision)
+        except CompareFailed:
+            raise conflict(res, m["name"]) from None
+        return to_object(kv), kv
+
+    @staticmethod
+    def _deletable(res: Resource, obj: dict) -> bool:
+        return res.kind != "Pod" or obj["metadata"].get("deletionGracePeriodSeconds", 0) == 0
+
+    # --- delete ---------------------------------------------------------------------------------------------
+
+    def delete(self, res: Resource, namespace: str, name: str, propagation: str | None,
+               grace: int | None, uid: str | None = None) -> tuple[dict, KeyValue | None, str]:
+        """Graceful deletion and finalizers (registry/store.go Delete); returns the object, the write, and how."""
+        obj, kv = self.get(res, namespace, name)
+        m = obj["metadata"]
+        if uid and m.get("uid") != uid:
+            raise APIError(409, "Conflict", f'Operation cannot be fulfilled on {res.group_resource} "{name}": '
+                           f"Precondition failed: UID in precondition: {uid}, UID in object meta: {m.get('uid')}")
+        finalizers = list(m.get("finalizers") or [])
+        policy = propagation or ("Background" if res.kind in ("Deployment", "ReplicaSet") else None)
+        if policy == "Orphan" and FINALIZER_ORPHAN not in finalizers:
+            finalizers.append(FINALIZER_ORPHAN)
+        if policy == "Foreground" and FINALIZER_FOREGROUND not in finalizers:
+            finalizers.append(FINALIZER_FOREGROUND)
+        grace_seconds = self._grace(res, obj, grace)
+        if not finalizers and grace_seconds == 0:
+            _, removed = self._remove(res, kv)
+            return obj, removed, "deleted"
+        if m.get("deletionTimestamp"):
+            if grace_seconds == 0 and not finalizers:
+                _, removed = self._remove(res, kv)
+                return obj, removed, "deleted"
+            if grace_seconds < m.get("deletionGracePeriodSeconds", 0) or finalizers != (m.get("finalizers") or []):
+                m["deletionGracePeriodSeconds"] = grace_seconds
+                m["finalizers"] = finalizers
+                new = self.etcd.put(kv.key, _stored(obj), expected_mod_revision=kv.mod_revision)
+                return to_object(new), new, "graceful"
+            return obj, None, "already"
+        m["finalizers"] = finalizers
+        if not finalizers:
+            m.pop("finalizers")
+        m["deletionTimestamp"] = timestamp(self.now() + grace_seconds)
+        m["deletionGracePeriodSeconds"] = grace_seconds
+        if res.kind in GENERATION_KINDS:
+            m["generation"] = m.get("generation", 0) + 1
+        new = self.etcd.put(kv.key, _stored(obj), expected_mod_revision=kv.mod_revision)
+        return to_object(new), new, "finalizers" if finalizers and grace_seconds == 0 else "graceful"
+
+    @staticmethod
+    def _grace(res: Resource, obj: dict, grace: int | None) -> int:
+        """Pods get their terminationGracePeriodSeconds once bound and not terminal; everything else 0."""
+        if res.kind != "Pod":
+            return 0
+        if not obj.get("spec", {}).get("nodeName") or obj.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+            return 0
+        if grace is not None:
+            return max(grace, 0)
+        return int(obj["spec"].get("terminationGracePeriodSeconds", 30))
+
+    def _remove(self, res: Resource, kv: KeyValue) -> tuple[dict, KeyValue | None]:
+        self.etcd.delete(kv.key, expected_mod_revision=kv.mod_revision)
+        obj = to_object(kv)
+        return obj, self.etcd.get(kv.key) or KeyValue(kv.key, kv.value, 0, self.etcd.revision, 0)

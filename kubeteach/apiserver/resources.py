@@ -1,0 +1,103 @@
+"""The resource table: every kind the API server serves, described once (not code per kind).
+
+Mirrors discovery (`kubectl api-resources`) and the storage prefixes of
+pkg/kubeapiserver/default_storage_factory_builder.go (nodes live under `minions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: str
+    resource: str
+    singular: str
+    group: str
+    version: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    subresources: tuple[str, ...] = ()
+    etcd_prefix: str = ""
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def group_resource(self) -> str:
+        """`deployments.apps`, or `pods` for the core group: the form API errors use."""
+        return f"{self.resource}.{self.group}" if self.group else self.resource
+
+    @property
+    def kubectl_name(self) -> str:
+        """`deployment.apps` or `pod`: the form kubectl prints before `/name`."""
+        return f"{self.singular}.{self.group}" if self.group else self.singular
+
+    @property
+    def prefix(self) -> str:
+        return f"/registry/{self.etcd_prefix or self.resource}/"
+
+    def key(self, namespace: str, name: str) -> str:
+        return f"{self.prefix}{namespace}/{name}" if self.namespaced else f"{self.prefix}{name}"
+
+    def path(self, namespace: str = "", name: str = "", subresource: str = "") -> str:
+        """The REST path, e.g. /apis/apps/v1/namespaces/default/deployments/nginx/scale."""
+        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            base += f"/namespaces/{namespace}"
+        base += f"/{self.resource}"
+        if name:
+            base += f"/{name}"
+        if subresource:
+            base += f"/{subresource}"
+        return base
+
+
+RBAC = "rbac.authorization.k8s.io"
+RESOURCES: tuple[Resource, ...] = (
+    Resource("Namespace", "namespaces", "namespace", "", "v1", False, ("ns",), ("status", "finalize")),
+    Resource("Node", "nodes", "node", "", "v1", False, ("no",), ("status",), etcd_prefix="minions"),
+    Resource("Pod", "pods", "pod", "", "v1", True, ("po",), ("status", "binding", "eviction")),
+    Resource("Event", "events", "event", "", "v1", True, ("ev",)),
+    Resource("ServiceAccount", "serviceaccounts", "serviceaccount", "", "v1", True, ("sa",)),
+    Resource("PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim", "", "v1", True,
+             ("pvc",), ("status",)),
+    Resource("PersistentVolume", "persistentvolumes", "persistentvolume", "", "v1", False, ("pv",), ("status",)),
+    Resource("Deployment", "deployments", "deployment", "apps", "v1", True, ("deploy",), ("status", "scale")),
+    Resource("ReplicaSet", "replicasets", "replicaset", "apps", "v1", True, ("rs",), ("status", "scale")),
+    Resource("Role", "roles", "role", RBAC, "v1", True),
+    Resource("RoleBinding", "rolebindings", "rolebinding", RBAC, "v1", True),
+    Resource("ClusterRole", "clusterroles", "clusterrole", RBAC, "v1", False),
+    Resource("ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", RBAC, "v1", False),
+    Resource("StorageClass", "storageclasses", "storageclass", "storage.k8s.io", "v1", False, ("sc",)),
+    Resource("VolumeAttachment", "volumeattachments", "volumeattachment", "storage.k8s.io", "v1", False, (),
+             ("status",)),
+    Resource("Lease", "leases", "lease", "coordination.k8s.io", "v1", True),
+)
+
+BY_RESOURCE = {r.resource: r for r in RESOURCES}
+BY_KIND = {(r.api_version, r.kind): r for r in RESOURCES}
+KINDS = {r.kind: r for r in RESOURCES}
+
+
+def _names(r: Resource) -> set[str]:
+    plain = {r.resource, r.singular, r.kind.lower(), *r.short_names}
+    out = set(plain)
+    for n in plain:
+        out.add(f"{n}.{r.group or ''}".rstrip("."))
+        out.add(f"{n}.{r.version}.{r.group}".rstrip("."))
+    return out
+
+
+_LOOKUP = {name: r for r in RESOURCES for name in _names(r)}
+
+
+def lookup(name: str) -> Resource | None:
+    """Resolve a name as kubectl does: `deploy`, `deployments`, `deployment.apps`, `Deployment`, `po`, …"""
+    return _LOOKUP.get(name) or _LOOKUP.get(name.lower())
+
+
+def for_kind(api_version: str, kind: str) -> Resource | None:
+    return BY_KIND.get((api_version, kind))

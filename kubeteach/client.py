@@ -1,0 +1,197 @@
+"""client-go in miniature: a typed-enough client, shared informers with indexed caches, and rate-limited work queues.
+
+Components never touch the store: they list and watch through informers and write through `Client`, whose every
+call is an API request with the component's own identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .apiserver import APIServer, Credentials, Request, Resource, lookup
+from .objects import key_of
+
+if TYPE_CHECKING:
+    from .loop import Component, Loop
+
+
+class Client:
+    """A REST client bound to one identity (`system:kube-scheduler`, `system:node:node-1`, …)."""
+
+    def __init__(self, api: APIServer, credentials: Credentials | None, actor: str, verbose: bool = False,
+                 user: str = ""):
+        self.api, self.credentials, self.actor, self.verbose = api, credentials, actor, verbose
+        self.user = user          # the kubeconfig user name, for the trace ("as \"admin\"")
+
+    def request(self, verb: str, resource: str | Resource, namespace: str = "", name: str = "",
+                subresource: str = "", body: Any = None, **params: Any) -> Any:
+        res = resource if isinstance(resource, Resource) else lookup(resource)
+        if res is None:
+            raise KeyError(resource)
+        req = Request(verb, res, namespace if res.namespaced else "", name, subresource, body, self.credentials,
+                      self.actor, {k: v for k, v in params.items() if v is not None}, verbose=self.verbose,
+                      as_user=self.user)
+        return self.api.handle(req)
+
+    def create(self, resource: str, obj: dict, namespace: str = "") -> dict:
+        ns = namespace or obj.get("metadata", {}).get("namespace", "")
+        return self.request("create", resource, ns, body=obj)
+
+    def get(self, resource: str, namespace: str, name: str) -> dict:
+        return self.request("get", resource, namespace, name)
+
+    def list(self, resource: str, namespace: str = "", **params: Any) -> dict:
+        return self.request("list", resource, namespace, **params)
+
+    def update(self, resource: str, obj: dict, subresource: str = "") -> dict:
+        m = obj["metadata"]
+        return self.request("update", resource, m.get("namespace", ""), m["name"], subresource, obj)
+
+    def update_status(self, resource: str, obj: dict) -> dict:
+        return self.update(resource, obj, "status")
+
+    def patch(self, resource: str, namespace: str, name: str, patch: Any, patch_type: str = "strategic",
+              subresource: str = "") -> dict:
+        return self.request("patch", resource, namespace, name, subresource, patch, patchType=patch_type)
+
+    def delete(self, resource: str, namespace: str, name: str, **params: Any) -> dict:
+        return self.request("delete", resource, namespace, name, **params)
+
+    def bind(self, pod: dict, node: str) -> dict:
+        m = pod["metadata"]
+        body = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": m["name"], "namespace": m["namespace"],
+                                                                     "uid": m["uid"]},
+                "target": {"apiVersion": "v1", "kind": "Node", "name": node}}
+        return self.request("create", "pods", m["namespace"], m["name"], "binding", body)
+
+
+Handler = Callable[..., None]
+
+
+class Informer:
+    """A shared informer: list, then watch; a cache keyed by namespace/name with extra indexes; event handlers.
+
+    Cached objects are shared and read-only: copy before changing (as client-go asks).
+    """
+
+    def __init__(self, client: Client, resource: str, node_name: str | None = None):
+        self.client, self.resource, self.node_name = client, resource, node_name
+        self.cache: dict[str, dict] = {}
+        self._index_fns: dict[str, Callable[[dict], Iterable[str]]] = {}
+        self._indexes: dict[str, dict[str, dict[str, dict]]] = {}
+        self._handlers: list[tuple[Handler | None, Handler | None, Handler | None]] = []
+        self.started = False
+
+    def add_index(self, name: str, fn: Callable[[dict], Iterable[str]]) -> None:
+        self._index_fns[name] = fn
+        self._indexes[name] = {}
+        for key, obj in self.cache.items():
+            self._index(name, key, obj)
+
+    def add_handler(self, on_add: Handler | None = None, on_update: Handler | None = None,
+                    on_delete: Handler | None = None) -> None:
+        self._handlers.append((on_add, on_update, on_delete))
+
+    def start(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        params = {"nodeName": self.node_name} if self.node_name is not None else {}
+        listing = self.client.list(self.resource, **params)
+        for obj in listing["items"]:
+            self._on_event("ADDED", obj)
+        self.client.request("watch", self.resource, callback=self._on_event, **params)
+
+    def resync(self) -> None:
+        """Replay every cached object to the handlers as an update (a relist after a restart)."""
+        for obj in list(self.cache.values()):
+            for _, on_update, _ in self._handlers:
+                if on_update:
+                    on_update(obj, obj)
+
+    # --- reads ------------------------------------------------------------------------------------------------
+
+    def get(self, key: str) -> dict | None:
+        return self.cache.get(key)
+
+    def list(self, namespace: str = "") -> list[dict]:
+        if not namespace:
+            return list(self.cache.values())
+        return self.by_index("namespace", namespace)
+
+    def by_index(self, name: str, value: str) -> list[dict]:
+        if name == "namespace" and name not in self._indexes:
+            self.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
+        return list(self._indexes[name].get(value, {}).values())
+
+    # --- events -----------------------------------------------------------------------------------------------
+
+    def _index(self, name: str, key: str, obj: dict) -> None:
+        for value in self._index_fns[name](obj):
+            self._indexes[name].setdefault(value, {})[key] = obj
+
+    def _unindex(self, name: str, key: str, obj: dict) -> None:
+        for value in self._index_fns[name](obj):
+            bucket = self._indexes[name].get(value)
+            if bucket is not None:
+                bucket.pop(key, None)
+                if not bucket:
+                    del self._indexes[name][value]
+
+    def _on_event(self, etype: str, obj: dict) -> None:
+        key = key_of(obj)
+        old = self.cache.get(key)
+        if old is not None:
+            for name in self._indexes:
+                self._unindex(name, key, old)
+        if etype == "DELETED":
+            self.cache.pop(key, None)
+            for _, _, on_delete in self._handlers:
+                if on_delete:
+                    on_delete(obj)
+            return
+        self.cache[key] = obj
+        for name in self._indexes:
+            self._index(name, key, obj)
+        for on_add, on_update, _ in self._handlers:
+            if old is None and on_add:
+                on_add(obj)
+            elif old is not None and on_update:
+                on_update(old, obj)
+
+
+class WorkQueue:
+    """A de-duplicating work queue: each queued key is one unit of work on the loop (one `step()`)."""
+
+    def __init__(self, loop: Loop, component: Component, name: str, process: Callable[[str], None],
+                 base_delay: float = 0.005, max_delay: float = 1000.0):
+        self.loop, self.component, self.name, self.process = loop, component, name, process
+        self.base_delay, self.max_delay = base_delay, max_delay
+        self.queued: set[str] = set()
+        self.failures: dict[str, int] = {}
+
+    def add(self, key: str) -> None:
+        if key in self.queued:
+            return
+        self.queued.add(key)
+        self.loop.schedule(0.0, self.component, lambda: self._run(key), label=f"{self.name} {key}")
+
+    def add_after(self, key: str, delay: float, kind: str = "work") -> None:
+        """Process `key` again after `delay` seconds (kind "retry" does not keep the cluster from settling)."""
+        self.loop.schedule(delay, self.component, lambda: self._run(key), kind=kind, label=f"{self.name} {key}")
+
+    def add_rate_limited(self, key: str) -> float:
+        """Requeue after an error: 5ms·2^n (workqueue.DefaultControllerRateLimiter's per-item part)."""
+        n = self.failures.get(key, 0)
+        self.failures[key] = n + 1
+        delay = min(self.base_delay * (2 ** n), self.max_delay)
+        self.add_after(key, delay, kind="retry")
+        return delay
+
+    def forget(self, key: str) -> None:
+        self.failures.pop(key, None)
+
+    def _run(self, key: str) -> None:
+        self.queued.discard(key)
+        self.process(key)

@@ -1,0 +1,370 @@
+"""The cluster: wiring of etcd, the API server and the components, the loop (`step`, `run`), and the switches.
+
+`Cluster()` is the default lesson cluster (three worker nodes, seed 0); `Cluster.from_file(path)` reads a cluster
+definition shaped like `data/cluster.yaml`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+from dataclasses import dataclass
+from importlib import resources as _resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .apiserver import APIError, APIServer, CertificateAuthority, Credentials, lookup
+from .apiserver.rbac import bootstrap_policy
+from .client import Client
+from .etcd import Etcd
+from .loop import Component, Loop
+from .objects import Randomness, deep_copy, parse_selector, timestamp
+from .trace import Record, Trace
+
+MAX_STEPS = 200_000
+
+
+def default_definition() -> dict:
+    """The definition behind `Cluster()`, shipped with the package (data/cluster.yaml is a copy)."""
+    text = _resources.files("kubeteach").joinpath("catalog/cluster.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What `run()` did: how many steps, to which virtual time, and whether the cluster settled."""
+
+    steps: int
+    time: float
+    settled: bool
+
+    def __repr__(self) -> str:
+        state = "settled" if self.settled else f"stopped at the {MAX_STEPS}-step bound, not settled"
+        return f"<ran {self.steps} steps to t={self.time:.3f}s, {state}>"
+
+
+@dataclass
+class User:
+    """A kubeconfig user: its name and the credentials kubectl would present."""
+
+    name: str
+    credentials: Credentials
+    auth: str
+
+
+class Cluster:
+    """A simulated Kubernetes cluster on a virtual clock; every random choice comes from `seed`."""
+
+    def __init__(self, nodes: int | None = None, seed: int | None = None, definition: dict | None = None):
+        self.definition = deep_copy(definition) if definition is not None else default_definition()
+        if nodes is not None:
+            self.definition.setdefault("nodes", {})["count"] = nodes
+        if seed is not None:
+            self.definition["seed"] = seed
+        self.seed = int(self.definition.get("seed", 0))
+        self.rnd = Randomness(self.seed)
+        self.loop = Loop()
+        self.trace = Trace()
+        self._step_records: list[Record] | None = None
+        self.etcd = Etcd()
+        self.ca = CertificateAuthority(self.seed)
+        self.api = APIServer(self.etcd, lambda: self.loop.now, self.rnd, self.record, self.ca)
+        self.components: dict[str, Component] = {}
+        self.users: dict[str, User] = {}
+        self.images = {img["name"]: img for img in self.definition.get("images", [])}
+        self.current_context = None
+        self._make_users()
+        self._bootstrap()
+        self.trace.clear()
+        from .kubectl import Kubectl
+
+        self._kubectl = Kubectl(self)
+
+    @classmethod
+    def from_file(cls, path: str | Path, **overrides: Any) -> Cluster:
+        """Build a cluster from a YAML definition (nodes, users, storage classes, images, seed, objects)."""
+        definition = yaml.safe_load(Path(path).read_text())
+        return cls(definition=definition, **overrides)
+
+    # --- tracing ------------------------------------------------------------------------------------------------
+
+    def record(self, actor: str, action: str, obj: str = "", **detail: Any) -> Record:
+        rec = Record(self.loop.now, actor, action, obj, detail)
+        self.trace.append(rec)
+        if self._step_records is not None:
+            self._step_records.append(rec)
+        return rec
+
+    # --- the loop -----------------------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Virtual seconds since the cluster started (at 2026-01-01T00:00:00Z)."""
+        return self.loop.now
+
+    def step(self) -> list[Record] | None:
+        """Run exactly one unit of work; returns its trace records, or None once the cluster is settled."""
+        if self.loop.busy <= 0:
+            return None
+        entry = self.loop.pop()
+        if entry is None:
+            return None
+        self._step_records = []
+        try:
+            entry.fn()
+            return self._step_records
+        finally:
+            self._step_records = None
+
+    def run(self, seconds: float | None = None) -> RunResult:
+        """Step until settled; or, with `seconds`, advance the clock that far doing all work that falls due."""
+        steps = 0
+        if seconds is None:
+            while steps < MAX_STEPS:
+                if self.step() is None:
+                    return RunResult(steps, self.now, True)
+                steps += 1
+            return RunResult(steps, self.now, False)
+        end = self.loop.now + seconds
+        while steps < MAX_STEPS:
+            t = self.loop.next_time()
+            if t is None or t > end:
+                break
+            entry = self.loop.pop()
+            if entry is None:
+                break
+            self._step_records = []
+            try:
+                entry.fn()
+            finally:
+                self._step_records = None
+            steps += 1
+        self.loop.now = max(self.loop.now, end)
+        return RunResult(steps, self.now, self.loop.busy <= 0)
+
+    def wait_until(self, done: Any, timeout: float = 600.0) -> bool:
+        """Advance the loop until `done()` holds (as kubectl --wait does), at most `timeout` virtual seconds."""
+        end = self.loop.now + timeout
+        while not done():
+            t = self.loop.next_time()
+            if t is None or t > end or self.loop.busy <= 0 and t > self.loop.now + 60:
+                return bool(done())
+            entry = self.loop.pop()
+            if entry is None:
+                return bool(done())
+            entry.fn()
+        return True
+
+    # --- components ---------------------------------------------------------------------------------------------
+
+    def component(self, name: str) -> Component:
+        if name not in self.components:
+            self.components[name] = Component(name)
+        return self.components[name]
+
+    def stop(self, name: str) -> None:
+        """Switch a component off: its work waits (`kube-scheduler`, `kube-controller-manager`, `kubelet/node-1`)."""
+        for comp in self._matching(name):
+            comp.running = False
+
+    def start(self, name: str) -> None:
+        """Switch a component back on: it relists and catches up on the work that waited."""
+        for comp in self._matching(name):
+            if not comp.running:
+                comp.running = True
+                self.loop.unpark(comp)
+                if comp.on_start:
+                    comp.on_start()
+
+    def _matching(self, name: str) -> list[Component]:
+        found = [c for n, c in self.components.items() if n == name or n.startswith(name + "/")]
+        if not found:
+            raise KeyError(f"no component {name!r}; components: {', '.join(sorted(self.components))}")
+        return found
+
+    # --- reading the cluster ------------------------------------------------------------------------------------
+
+    def get(self, resource: str, name: str, namespace: str = "default") -> dict | None:
+        """The stored object as a dict (what `kubectl get -o json` shows), or None."""
+        res = lookup(resource)
+        if res is None:
+            raise KeyError(f'the server doesn\'t have a resource type "{resource}"')
+        return self.api.storage.read(res.resource, namespace if res.namespaced else "", name)
+
+    def list(self, resource: str, namespace: str | None = "default", label_selector: str | None = None
+             ) -> list[dict]:
+        """Stored objects of one resource (namespace=None: all namespaces), optionally by label selector."""
+        res = lookup(resource)
+        if res is None:
+            raise KeyError(f'the server doesn\'t have a resource type "{resource}"')
+        sel = parse_selector(label_selector) if label_selector else None
+        return self.api.storage.list(res.resource, (namespace or "") if res.namespaced else "", sel)
+
+    def events(self, namespace: str | None = "default") -> list[dict]:
+        """Event objects, oldest first by lastTimestamp (as `kubectl get events --sort-by=.lastTimestamp`)."""
+        evs = self.list("events", namespace)
+        return sorted(evs, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "",
+                                          e["metadata"].get("creationTimestamp", ""),
+                                          int(e["metadata"]["resourceVersion"])))
+
+    def kubectl(self, command: str, user: str | None = None) -> Any:
+        """Run a kubectl command line against this cluster; returns a result with stdout, stderr, returncode."""
+        return self._kubectl.run(command, user=user)
+
+    def client(self, user: str = "admin", actor: str = "kubectl") -> Client:
+        """A client with a kubeconfig user's credentials (for scripts and tests that talk to the API directly)."""
+        return Client(self.api, self.users[user].credentials, actor, verbose=True, user=user)
+
+    # --- kubeconfig ---------------------------------------------------------------------------------------------
+
+    def kubeconfig(self) -> dict:
+        """The kubeconfig a learner would have in ~/.kube/config, with real certificate and token data."""
+        import base64
+
+        def b64(data: bytes) -> str:
+            return base64.b64encode(data).decode()
+
+        cluster = self.definition.get("cluster", {})
+        name = cluster.get("name", "kubeteach")
+        users = []
+        for u in self.users.values():
+            if u.auth == "x509":
+                users.append({"name": u.name, "user": {"client-certificate-data": b64(u.credentials.cert_pem),
+                                                       "client-key-data": b64(u.credentials.key_pem)}})
+            else:
+                users.append({"name": u.name, "user": {"token": u.credentials.token}})
+        return {"apiVersion": "v1", "kind": "Config", "preferences": {},
+                "clusters": [{"name": name, "cluster": {"server": cluster.get("server", "https://127.0.0.1:6443"),
+                                                        "certificate-authority-data": b64(self.ca.cert_pem)}}],
+                "contexts": [{"name": u, "context": {"cluster": name, "user": u, "namespace": "default"}}
+                             for u in self.users],
+                "current-context": self.current_context or next(iter(self.users), ""),
+                "users": users}
+
+    # --- bootstrap ----------------------------------------------------------------------------------------------
+
+    def _make_users(self) -> None:
+        for spec in self.definition.get("users", []):
+            name, groups = spec["name"], tuple(spec.get("groups", []))
+            if spec.get("auth", "x509") == "x509":
+                cert, key = self.ca.issue(name, groups)
+                creds = Credentials(cert_pem=cert, key_pem=key)
+            else:
+                token = spec.get("token") or self.rnd.string(6) + "." + self.rnd.string(16)
+                if spec.get("valid", True):
+                    self.api.authn.add_token(token, name, groups)
+                creds = Credentials(token=token)
+            self.users[name] = User(name, creds, spec.get("auth", "x509"))
+        self.current_context = next(iter(self.users), None)
+
+    def system_client(self, user: str, groups: tuple[str, ...], actor: str) -> Client:
+        """A client for a control-plane component, with a client certificate from the cluster CA."""
+        cert, key = self.ca.issue(user, groups)
+        return Client(self.api, Credentials(cert_pem=cert, key_pem=key), actor)
+
+    def _bootstrap(self) -> None:
+        """What kubeadm and the control plane set up before anyone runs kubectl."""
+        admin = self.system_client("kubernetes-admin", ("system:masters",), "kubeadm")
+        for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
+            admin.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+            admin.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
+                                             "metadata": {"name": "default", "namespace": ns}})
+        for obj in bootstrap_policy():
+            admin.create(lookup(obj["kind"]).resource, obj)
+        for sc in self.definition.get("storageClasses", []):
+            admin.create("storageclasses", {
+                "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+                "metadata": {"name": sc["name"], "annotations": {
+                    "storageclass.kubernetes.io/is-default-class": "true" if sc.get("default") else "false"}},
+                "provisioner": sc["provisioner"], "reclaimPolicy": sc.get("reclaimPolicy", "Delete"),
+                "volumeBindingMode": sc.get("volumeBindingMode", "Immediate")})
+        for node in self.node_specs():
+            created = admin.create("nodes", node)
+            created["spec"]["taints"] = [t for t in created["spec"].get("taints", [])
+                                         if t["key"] != "node.kubernetes.io/not-ready"]
+            if not created["spec"]["taints"]:
+                del created["spec"]["taints"]
+            admin.update("nodes", created)
+        for obj in self.definition.get("objects", []):
+            res = lookup(obj["kind"])
+            admin.create(res.resource, obj, obj.get("metadata", {}).get("namespace", "default"))
+
+    def node_specs(self) -> list[dict]:
+        """The Node objects of the definition: names, podCIDRs, capacity, allocatable, labels, conditions."""
+        nodes = self.definition.get("nodes", {})
+        items = nodes.get("items")
+        count = int(nodes.get("count", 3)) if not items else len(items)
+        network = ipaddress.ip_network(self.definition.get("cluster", {}).get("podCIDR", "10.244.0.0/16"))
+        # 10.244.0.0/24 is the control plane's; workers get the next /24s, as --allocate-node-cidrs gives them
+        subnets = itertools.islice(network.subnets(new_prefix=24), 1, None)
+        zones = nodes.get("zones") or []
+        out = []
+        for i in range(count):
+            item = (items[i] if items else {}) or {}
+            name = item.get("name") or f"{nodes.get('namePrefix', 'node-')}{i + 1}"
+            cidr = item.get("podCIDR") or str(next(subnets))
+            capacity = {**nodes.get("capacity", {}), **item.get("capacity", {})}
+            reserved = {**nodes.get("reserved", {}), **item.get("reserved", {})}
+            labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
+                      **nodes.get("labels", {}), **item.get("labels", {})}
+            if zones:
+                labels["topology.kubernetes.io/zone"] = zones[i % len(zones)]
+            out.append({
+                "apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "labels": labels,
+                             "annotations": {"node.alpha.kubernetes.io/ttl": "0",
+                                             "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+                "spec": {"podCIDR": cidr, "podCIDRs": [cidr], **({"taints": item["taints"]} if item.get("taints")
+                                                                  else {})},
+                "status": {
+                    "capacity": capacity,
+                    "allocatable": allocatable(capacity, reserved),
+                    "conditions": node_conditions(0.0, ready=True),
+                    "addresses": [{"type": "InternalIP", "address": f"172.18.0.{i + 2}"},
+                                  {"type": "Hostname", "address": name}],
+                    "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+                    "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
+                                 "kubeletVersion": nodes.get("kubeletVersion", "v1.35.0"),
+                                 "containerRuntimeVersion": nodes.get("containerRuntimeVersion",
+                                                                      "containerd://2.1.4"),
+                                 "osImage": nodes.get("osImage", "Debian GNU/Linux 12 (bookworm)"),
+                                 "kernelVersion": nodes.get("kernelVersion", "6.1.0-40-amd64")},
+                    "images": [],
+                }})
+        return out
+
+
+def allocatable(capacity: dict, reserved: dict) -> dict:
+    """Node allocatable = capacity - kube-reserved - system-reserved (pkg/kubelet/cm/node_container_manager)."""
+    from .objects import format_bytes, int_value, milli_value
+
+    out = dict(capacity)
+    if "cpu" in capacity:
+        m = milli_value(capacity["cpu"]) - milli_value(reserved.get("cpu", 0))
+        out["cpu"] = f"{m // 1000}" if m % 1000 == 0 else f"{m}m"
+    if "memory" in capacity:
+        b = int_value(capacity["memory"]) - int_value(reserved.get("memory", 0))
+        out["memory"] = format_bytes(b)
+    return out
+
+
+def node_conditions(now: float, ready: bool) -> list[dict]:
+    """The four conditions a healthy kubelet posts (pkg/kubelet/nodestatus/setters.go)."""
+    t = timestamp(now)
+
+    def cond(ctype: str, status: str, reason: str, message: str) -> dict:
+        return {"type": ctype, "status": status, "lastHeartbeatTime": t, "lastTransitionTime": t,
+                "reason": reason, "message": message}
+
+    return [
+        cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+        cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+        cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        cond("Ready", "True" if ready else "False", "KubeletReady" if ready else "KubeletNotReady",
+             "kubelet is posting ready status" if ready else "container runtime network not ready"),
+    ]
+
+
+__all__ = ["APIError", "Cluster", "RunResult"]

@@ -1,0 +1,156 @@
+"""The embedded kubectl: parse a command line, send API requests as a kubeconfig user, print as kubectl prints.
+
+Commands live in `commands.py`; output formats in `printers.py`; `-f` files in `manifests.py`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..apiserver import APIError
+from ..client import Client
+from .manifests import KubectlError
+
+if TYPE_CHECKING:
+    from ..cluster import Cluster
+
+
+@dataclass
+class Result:
+    """What a kubectl run left: exit code, standard output and standard error."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def __str__(self) -> str:
+        return (self.stdout + self.stderr).rstrip("\n")
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+# flags that take a value; everything else starting with - is boolean
+VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--output": "output",
+               "-n": "namespace", "--namespace": "namespace", "-l": "selector", "--selector": "selector",
+               "--user": "user", "--context": "context", "--cascade": "cascade", "--wait": "wait",
+               "--grace-period": "grace-period", "--replicas": "replicas", "--type": "type", "-p": "patch",
+               "--patch": "patch", "--to-revision": "to-revision", "--revision": "revision",
+               "--timeout": "timeout", "--field-selector": "field-selector", "--validate": "validate",
+               "--dry-run": "dry-run", "--subresource": "subresource", "--sort-by": "sort-by",
+               "--for": "for", "--current-replicas": "current-replicas", "--field-manager": "field-manager"}
+BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w": "watch", "--watch": "watch",
+              "--show-labels": "show-labels", "--all": "all", "--force": "force", "--now": "now",
+              "--raw": "raw", "--minify": "minify", "--ignore-not-found": "ignore-not-found",
+              "--ignore-daemonsets": "ignore-daemonsets", "--delete-emptydir-data": "delete-emptydir-data",
+              "--record": "record", "--overwrite": "overwrite", "--no-headers": "no-headers",
+              "--watch-only": "watch-only", "--list": "list", "--quiet": "quiet", "-q": "quiet"}
+SHORT_VALUE = {"-f", "-o", "-n", "-l", "-p"}
+
+
+@dataclass
+class Args:
+    words: list[str] = field(default_factory=list)
+    flags: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.flags.get(name, default)
+
+    def all(self, name: str) -> list[str]:
+        value = self.flags.get(name)
+        return value if isinstance(value, list) else ([] if value is None else [value])
+
+
+def parse(argv: list[str]) -> Args:
+    """kubectl's flag grammar: `--flag=value`, `--flag value`, `-ovalue`, flags anywhere among the words."""
+    args = Args()
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            args.words.extend(argv[i + 1:])
+            break
+        if word.startswith("-") and word != "-":
+            name, eq, value = word.partition("=")
+            if not eq and name[:2] in SHORT_VALUE and len(name) > 2 and not name.startswith("--"):
+                name, value, eq = name[:2], name[2:], "="
+            if name in VALUE_FLAGS:
+                if not eq:
+                    i += 1
+                    if i >= len(argv):
+                        raise KubectlError(f"flag needs an argument: {name!r} in {name}")
+                    value = argv[i]
+                key = VALUE_FLAGS[name]
+                if key == "filename":
+                    args.flags.setdefault(key, []).append(value)
+                else:
+                    args.flags[key] = value
+            elif name in BOOL_FLAGS:
+                args.flags[BOOL_FLAGS[name]] = value.lower() != "false" if eq else True
+            else:
+                raise KubectlError(f"unknown flag: {name}" if name.startswith("--") else
+                                   f"unknown shorthand flag: {name[1:2]!r} in {name}")
+        else:
+            args.words.append(word)
+        i += 1
+    return args
+
+
+class Kubectl:
+    """kubectl against one cluster; `run("get pods -o wide", user="dev")`."""
+
+    def __init__(self, cluster: Cluster):
+        self.cluster = cluster
+        self.cwd = Path.cwd
+
+    def client(self, user: str) -> Client:
+        return Client(self.cluster.api, self.cluster.users[user].credentials, "kubectl", verbose=True, user=user)
+
+    def run(self, command: str, user: str | None = None) -> Result:
+        from . import commands
+
+        try:
+            argv = shlex.split(command)
+        except ValueError as err:
+            return Result(1, "", f"error: {err}\n")
+        if argv and argv[0] == "kubectl":
+            argv = argv[1:]
+        out: list[str] = []
+        err: list[str] = []
+        try:
+            args = parse(argv)
+            if not args.words:
+                raise KubectlError('You must specify the type of resource to get. Use "kubectl api-resources" for a '
+                                   "complete list of supported resources.")
+            verb = args.words[0]
+            fn = commands.COMMANDS.get(verb)
+            if fn is None:
+                raise KubectlError(f'unknown command "{verb}" for "kubectl"')
+            name = user or args.get("user") or self._context_user(args.get("context"))
+            if name not in self.cluster.users:
+                raise KubectlError(f'auth info "{name}" does not exist')
+            ctx = commands.Context(self.cluster, self.client(name), args, out, err, name)
+            code = fn(ctx)
+        except KubectlError as e:
+            err.append(f"error: {e}\n")
+            code = 1
+        except APIError as e:
+            err.append(commands.server_error(e) + "\n")
+            code = 1
+        return Result(code, "".join(out), "".join(err))
+
+    def _context_user(self, context: str | None) -> str:
+        name = context or self.cluster.current_context
+        if context and context not in self.cluster.users:
+            raise KubectlError(f'context "{context}" does not exist')
+        return name or "admin"
+
+
+__all__ = ["Kubectl", "KubectlError", "Result"]

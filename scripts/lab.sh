@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Open the lessons in JupyterLab: setup, then `jupyter lab notebooks/` with any extra arguments passed through.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+extra=()
+[ "$(id -u)" != 0 ] || extra+=(--allow-root)   # Jupyter refuses to run as root without it
+exec .venv/bin/jupyter lab notebooks/ ${extra[@]+"${extra[@]}"} "$@"
