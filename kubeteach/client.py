@@ -20,8 +20,9 @@ class Client:
     """A REST client bound to one identity (`system:kube-scheduler`, `system:node:node-1`, …)."""
 
     def __init__(self, api: APIServer, credentials: Credentials | None, actor: str, verbose: bool = False,
-                 user: str = ""):
+                 user: str = "", quiet: bool = False):
         self.api, self.credentials, self.actor, self.verbose = api, credentials, actor, verbose
+        self.quiet = quiet        # requests leave no trace records (the event recorder's; its events have one)
         self.user = user          # the kubeconfig user name, for the trace ("as \"admin\"")
 
     def request(self, verb: str, resource: str | Resource, namespace: str = "", name: str = "",
@@ -31,7 +32,7 @@ class Client:
             raise KeyError(resource)
         req = Request(verb, res, namespace if res.namespaced else "", name, subresource, body, self.credentials,
                       self.actor, {k: v for k, v in params.items() if v is not None}, verbose=self.verbose,
-                      as_user=self.user)
+                      as_user=self.user, quiet=self.quiet)
         return self.api.handle(req)
 
     def create(self, resource: str, obj: dict, namespace: str = "") -> dict:
@@ -57,6 +58,9 @@ class Client:
 
     def delete(self, resource: str, namespace: str, name: str, **params: Any) -> dict:
         return self.request("delete", resource, namespace, name, **params)
+
+    def quiet_copy(self) -> Client:
+        return Client(self.api, self.credentials, self.actor, self.verbose, self.user, quiet=True)
 
     def bind(self, pod: dict, node: str) -> dict:
         m = pod["metadata"]
@@ -195,3 +199,22 @@ class WorkQueue:
     def _run(self, key: str) -> None:
         self.queued.discard(key)
         self.process(key)
+
+
+class InformerFactory:
+    """SharedInformerFactory: one informer per resource per process, shared by that process's controllers."""
+
+    def __init__(self, client: Client, node_name: str | None = None):
+        self.client, self.node_name = client, node_name
+        self.informers: dict[str, Informer] = {}
+
+    def informer(self, resource: str, node_scoped: bool = False) -> Informer:
+        """The shared informer for `resource` (`node_scoped`: pods with spec.nodeName of this factory's node)."""
+        key = resource + ("@node" if node_scoped else "")
+        if key not in self.informers:
+            self.informers[key] = Informer(self.client, resource, self.node_name if node_scoped else None)
+        return self.informers[key]
+
+    def start(self) -> None:
+        for inf in self.informers.values():
+            inf.start()

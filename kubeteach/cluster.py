@@ -24,6 +24,8 @@ from .objects import Randomness, deep_copy, parse_selector, timestamp
 from .trace import Record, Trace
 
 MAX_STEPS = 200_000
+#: every component a cluster runs by default, in the order they start
+COMPONENTS = ["deployment-controller", "replicaset-controller"]
 
 
 def default_definition() -> dict:
@@ -57,7 +59,8 @@ class User:
 class Cluster:
     """A simulated Kubernetes cluster on a virtual clock; every random choice comes from `seed`."""
 
-    def __init__(self, nodes: int | None = None, seed: int | None = None, definition: dict | None = None):
+    def __init__(self, nodes: int | None = None, seed: int | None = None, definition: dict | None = None,
+                 components: list[str] | None = None):
         self.definition = deep_copy(definition) if definition is not None else default_definition()
         if nodes is not None:
             self.definition.setdefault("nodes", {})["count"] = nodes
@@ -77,6 +80,8 @@ class Cluster:
         self.current_context = None
         self._make_users()
         self._bootstrap()
+        self.started: dict[str, Any] = {}
+        self._start_components(COMPONENTS if components is None else components)
         self.trace.clear()
         from .kubectl import Kubectl
 
@@ -157,6 +162,17 @@ class Cluster:
             entry.fn()
         return True
 
+    def _start_components(self, names: list[str]) -> None:
+        """Build and start the control plane and node components (their informers list and watch at t=0)."""
+        from .controllers import ControllerManager
+
+        unknown = set(names) - set(COMPONENTS)
+        if unknown:
+            raise KeyError(f"unknown components {sorted(unknown)}; known: {', '.join(COMPONENTS)}")
+        kcm = ControllerManager(self, [n for n in names if n in ControllerManager.CONTROLLERS])
+        self.started.update(kcm.controllers)
+        kcm.start()
+
     # --- components ---------------------------------------------------------------------------------------------
 
     def component(self, name: str) -> Component:
@@ -179,7 +195,8 @@ class Cluster:
                     comp.on_start()
 
     def _matching(self, name: str) -> list[Component]:
-        found = [c for n, c in self.components.items() if n == name or n.startswith(name + "/")]
+        found = [c for n, c in self.components.items()
+                 if n == name or n.startswith(name + "/") or n.endswith("/" + name)]
         if not found:
             raise KeyError(f"no component {name!r}; components: {', '.join(sorted(self.components))}")
         return found

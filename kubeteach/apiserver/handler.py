@@ -43,6 +43,7 @@ class Request:
     user: UserInfo | None = None
     verbose: bool = False
     as_user: str = ""
+    quiet: bool = False
 
     @property
     def method(self) -> str:
@@ -62,6 +63,8 @@ class Request:
         name = self.name or (self.body or {}).get("metadata", {}).get("name", "") if isinstance(self.body, dict) \
             else self.name
         target = f' "{name}"' if name else ""
+        if not name and isinstance(self.body, dict) and self.body.get("metadata", {}).get("generateName"):
+            target = f' (generateName "{self.body["metadata"]["generateName"]}")'
         sub = f" {self.subresource}" if self.subresource else ""
         return f"{self.verb}{sub} {what.lower()}{target}"
 
@@ -113,6 +116,8 @@ class APIServer:
 
     def _logger(self, req: Request) -> Callable[..., None]:
         def log(actor: str, action: str, obj: str = "", always: bool = False, **detail: Any) -> None:
+            if req.quiet and not always:
+                return
             if req.verbose or always or action in ("request", "stored"):
                 if action == "request" and not req.verbose and req.verb in ("get", "list", "watch"):
                     return

@@ -1,0 +1,364 @@
+"""Deployment arithmetic and helpers (pkg/controller/deployment/util/deployment_util.go, progress.go, sync.go).
+
+Pure functions over dicts: the formulas the interview asks about, each returning the numbers behind it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..objects import annotations_of, deep_copy, parse_timestamp, timestamp
+from ..trace import narrative
+
+HASH_LABEL = "pod-template-hash"
+REVISION = "deployment.kubernetes.io/revision"
+REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
+DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
+MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
+SKIP_ANNOTATIONS = {"kubectl.kubernetes.io/last-applied-configuration", REVISION, REVISION_HISTORY,
+                    DESIRED_REPLICAS, MAX_REPLICAS, "deprecated.deployment.rollback.to"}
+MAX_REV_HISTORY_CHARS = 2000
+
+NEW_RS_REASON = "NewReplicaSetCreated"
+FOUND_NEW_RS_REASON = "FoundNewReplicaSet"
+RS_UPDATED_REASON = "ReplicaSetUpdated"
+NEW_RS_AVAILABLE_REASON = "NewReplicaSetAvailable"
+TIMED_OUT_REASON = "ProgressDeadlineExceeded"
+FAILED_RS_CREATE_REASON = "ReplicaSetCreateError"
+PAUSED_REASON = "DeploymentPaused"
+RESUMED_REASON = "DeploymentResumed"
+
+
+# --- int-or-percent (apimachinery intstr.GetScaledValueFromIntOrPercent) --------------------------------------
+
+def scaled_value(value: int | str | None, total: int, round_up: bool) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.endswith("%"):
+        pct = int(value[:-1])
+        return math.ceil(pct * total / 100) if round_up else math.floor(pct * total / 100)
+    return int(value)
+
+
+def resolve_fenceposts(max_surge: int | str | None, max_unavailable: int | str | None, desired: int
+                       ) -> tuple[int, int]:
+    """ResolveFenceposts: surge rounds up, unavailable rounds down; both 0 makes unavailable 1."""
+    surge = scaled_value(max_surge, desired, True)
+    unavailable = scaled_value(max_unavailable, desired, False)
+    if surge == 0 and unavailable == 0:
+        unavailable = 1
+    return surge, unavailable
+
+
+def _rolling(d: dict) -> dict | None:
+    strategy = d["spec"].get("strategy") or {}
+    return strategy.get("rollingUpdate") or {} if strategy.get("type", "RollingUpdate") == "RollingUpdate" else None
+
+
+def max_surge(d: dict) -> int:
+    ru = _rolling(d)
+    if ru is None:
+        return 0
+    return resolve_fenceposts(ru.get("maxSurge"), ru.get("maxUnavailable"), d["spec"].get("replicas", 1))[0]
+
+
+def max_unavailable(d: dict) -> int:
+    ru = _rolling(d)
+    replicas = d["spec"].get("replicas", 1)
+    if ru is None or replicas == 0:
+        return 0
+    return min(resolve_fenceposts(ru.get("maxSurge"), ru.get("maxUnavailable"), replicas)[1], replicas)
+
+
+def new_rs_new_replicas(d: dict, others: list[dict], new_rs: dict) -> tuple[int, str]:
+    """NewRSNewReplicas: how big the new RS may be now, and the arithmetic that says so."""
+    replicas = d["spec"].get("replicas", 1)
+    ru = _rolling(d)
+    if ru is None:
+        return replicas, f"Recreate: the new ReplicaSet gets all {replicas}"
+    surge_raw = ru.get("maxSurge")
+    surge = scaled_value(surge_raw, replicas, True)
+    max_total = replicas + surge
+    current = sum(rs["spec"].get("replicas", 0) for rs in others) + new_rs["spec"].get("replicas", 0)
+    new = new_rs["spec"].get("replicas", 0)
+    surge_text = f"maxSurge = ceil({surge_raw} of {replicas}) = {surge}" if isinstance(surge_raw, str) else \
+        f"maxSurge = {surge}"
+    if current >= max_total:
+        return new, f"{surge_text}; {current} pods already >= maxTotal {max_total}: stay at {new}"
+    grow = min(max_total - current, replicas - new)
+    return new + grow, (f"{surge_text}, maxTotal = {max_total}; NewRSNewReplicas = {new} + "
+                        f"min({max_total} - {current}, {replicas} - {new}) = {new + grow}")
+
+
+# --- finding ReplicaSets --------------------------------------------------------------------------------------
+
+def template_without_hash(template: dict) -> dict:
+    t = deep_copy(template)
+    labels = t.get("metadata", {}).get("labels")
+    if labels:
+        labels.pop(HASH_LABEL, None)
+    return t
+
+
+def equal_ignore_hash(a: dict, b: dict) -> bool:
+    """EqualIgnoreHash: templates equal once the pod-template-hash label is dropped."""
+    return template_without_hash(a) == template_without_hash(b)
+
+
+def by_creation(rss: list[dict]) -> list[dict]:
+    return sorted(rss, key=lambda rs: (rs["metadata"].get("creationTimestamp", ""), rs["metadata"]["name"]))
+
+
+def newest(rss: list[dict]) -> dict:
+    return by_creation(rss)[-1]
+
+
+def revision(rs: dict) -> int:
+    try:
+        return int(annotations_of(rs).get(REVISION, "0"))
+    except ValueError:
+        return 0
+
+
+def by_revision(rss: list[dict]) -> list[dict]:
+    return sorted(rss, key=lambda rs: (revision(rs), rs["metadata"].get("creationTimestamp", ""),
+                                       rs["metadata"]["name"]))
+
+
+def max_revision(rss: list[dict]) -> int:
+    return max((revision(rs) for rs in rss), default=0)
+
+
+def find_new_and_old(d: dict, rss: list[dict]) -> tuple[dict | None, list[dict]]:
+    """FindNewReplicaSet (the oldest with an equal template) and FindOldReplicaSets (the rest)."""
+    new = next((rs for rs in by_creation(rss) if equal_ignore_hash(rs["spec"]["template"], d["spec"]["template"])),
+               None)
+    return new, [rs for rs in rss if rs is not new]
+
+
+def filter_active(rss: list[dict | None]) -> list[dict]:
+    return [rs for rs in rss if rs is not None and rs["spec"].get("replicas", 0) > 0]
+
+
+# --- annotations ---------------------------------------------------------------------------------------------
+
+def set_new_replica_set_annotations(d: dict, rs: dict, new_revision: str, exists: bool) -> bool:
+    """SetNewReplicaSetAnnotations: copy the Deployment's annotations, raise the revision, keep the history."""
+    ann = rs["metadata"].setdefault("annotations", {})
+    before = dict(ann)
+    for k, v in annotations_of(d).items():
+        if k not in SKIP_ANNOTATIONS:
+            ann[k] = v
+    old = ann.get(REVISION, "")
+    try:
+        old_num = int(old) if old else 0
+    except ValueError:
+        old_num = 0
+    if int(new_revision) > old_num:
+        ann[REVISION] = new_revision
+        if old:
+            history = [h for h in ann.get(REVISION_HISTORY, "").split(",") if h] + [old]
+            text = ",".join(history)
+            while len(text) > MAX_REV_HISTORY_CHARS and len(history) > 1:
+                history = history[1:]
+                text = ",".join(history)
+            ann[REVISION_HISTORY] = text
+    if not exists:
+        set_replicas_annotations(rs, d["spec"].get("replicas", 1), d["spec"].get("replicas", 1) + max_surge(d))
+    return ann != before
+
+
+def set_replicas_annotations(rs: dict, desired: int, max_replicas: int) -> bool:
+    ann = rs["metadata"].setdefault("annotations", {})
+    before = (ann.get(DESIRED_REPLICAS), ann.get(MAX_REPLICAS))
+    ann[DESIRED_REPLICAS] = str(desired)
+    ann[MAX_REPLICAS] = str(max_replicas)
+    return before != (str(desired), str(max_replicas))
+
+
+# --- proportional scaling (sync.go scale) ---------------------------------------------------------------------
+
+def is_saturated(d: dict, rs: dict) -> bool:
+    replicas = d["spec"].get("replicas", 1)
+    desired = annotations_of(rs).get(DESIRED_REPLICAS)
+    return (rs["spec"].get("replicas", 0) == replicas and desired == str(replicas)
+            and rs.get("status", {}).get("availableReplicas", 0) == replicas)
+
+
+def proportional_scale(d: dict, rss: list[dict]) -> list[tuple[dict, int, str]]:
+    """Share a scale-up or -down among active RSs by their size (GetProportion), leftovers to the largest."""
+    replicas = d["spec"].get("replicas", 1)
+    surge = max_surge(d)
+    active = filter_active(rss)
+    allowed = replicas + surge if replicas > 0 else 0
+    current = sum(rs["spec"]["replicas"] for rs in active)
+    to_add = allowed - current
+    if to_add == 0:
+        return []
+    up = to_add > 0
+    ordered = sorted(active, key=lambda rs: (-rs["spec"]["replicas"],
+                                             _neg_time(rs) if up else rs["metadata"].get("creationTimestamp", ""),
+                                             rs["metadata"]["name"]))
+    added = 0
+    plan = []
+    for rs in ordered:
+        size = rs["spec"]["replicas"]
+        annotated = annotations_of(rs).get(MAX_REPLICAS)
+        base = int(annotated) if annotated else d.get("status", {}).get("replicas", 0)
+        if allowed == 0:
+            fraction = -size
+        elif base == 0:
+            fraction = 0
+        else:
+            fraction = int(math.floor(size * allowed / base + 0.5)) - size
+        proportion = min(fraction, to_add - added) if up else max(fraction, to_add - added)
+        added += proportion
+        plan.append([rs, size + proportion])
+    if plan and added != to_add:
+        plan[0][1] = max(plan[0][1] + to_add - added, 0)
+    return [(rs, target, f"allowed {allowed} = {replicas} + maxSurge {surge}; {current} now; "
+                         f"{rs['spec']['replicas']} -> {target}")
+            for rs, target in plan if target != rs["spec"]["replicas"]]
+
+
+def _neg_time(rs: dict) -> float:
+    ts = rs["metadata"].get("creationTimestamp")
+    return -parse_timestamp(ts) if ts else 0.0
+
+
+# --- status and conditions ----------------------------------------------------------------------------------
+
+def get_condition(d: dict, ctype: str) -> dict | None:
+    return next((c for c in d.get("status", {}).get("conditions") or [] if c["type"] == ctype), None)
+
+
+def condition(ctype: str, status: str, reason: str, message: str, now: float) -> dict:
+    t = timestamp(now)
+    return {"type": ctype, "status": status, "lastUpdateTime": t, "lastTransitionTime": t, "reason": reason,
+            "message": message}
+
+
+def set_condition(d: dict, new: dict) -> None:
+    """SetDeploymentCondition: no-op if status and reason match; keep lastTransitionTime if only the reason moved."""
+    conds = d.setdefault("status", {}).setdefault("conditions", [])
+    old = next((c for c in conds if c["type"] == new["type"]), None)
+    if old is not None and old["status"] == new["status"] and old["reason"] == new["reason"]:
+        return
+    if old is not None and old["status"] == new["status"]:
+        new = {**new, "lastTransitionTime": old["lastTransitionTime"]}
+    d["status"]["conditions"] = [c for c in conds if c["type"] != new["type"]] + [new]
+
+
+def calculate_status(all_rss: list[dict], new_rs: dict | None, d: dict, now: float) -> dict:
+    """calculateStatus: sums over the ReplicaSets, and the Available condition."""
+    available = sum(rs.get("status", {}).get("availableReplicas", 0) for rs in all_rss)
+    total_spec = sum(rs["spec"].get("replicas", 0) for rs in all_rss)
+    status = {
+        "observedGeneration": d["metadata"].get("generation", 1),
+        "replicas": sum(rs.get("status", {}).get("replicas", 0) for rs in all_rss),
+        "updatedReplicas": new_rs.get("status", {}).get("replicas", 0) if new_rs else 0,
+        "readyReplicas": sum(rs.get("status", {}).get("readyReplicas", 0) for rs in all_rss),
+        "availableReplicas": available,
+        "unavailableReplicas": max(0, total_spec - available),
+        "terminatingReplicas": sum(rs.get("status", {}).get("terminatingReplicas", 0) for rs in all_rss),
+    }
+    if d.get("status", {}).get("collisionCount") is not None:
+        status["collisionCount"] = d["status"]["collisionCount"]
+    status = {k: v for k, v in status.items() if v or k in ("observedGeneration", "terminatingReplicas",
+                                                            "collisionCount")}
+    tmp = {"status": {"conditions": deep_copy(d.get("status", {}).get("conditions") or [])}}
+    replicas = d["spec"].get("replicas", 1)
+    if available >= replicas - max_unavailable(d):
+        set_condition(tmp, condition("Available", "True", "MinimumReplicasAvailable",
+                                     "Deployment has minimum availability.", now))
+    else:
+        set_condition(tmp, condition("Available", "False", "MinimumReplicasUnavailable",
+                                     "Deployment does not have minimum availability.", now))
+    status["conditions"] = tmp["status"]["conditions"]
+    return status
+
+
+def deployment_complete(d: dict, status: dict) -> bool:
+    replicas = d["spec"].get("replicas", 1)
+    return (status.get("updatedReplicas", 0) == replicas and status.get("replicas", 0) == replicas
+            and status.get("availableReplicas", 0) == replicas
+            and status.get("observedGeneration", 0) >= d["metadata"].get("generation", 1))
+
+
+def deployment_progressing(d: dict, new: dict) -> bool:
+    """DeploymentProgressing: more updated, fewer old, more ready or more available replicas than before."""
+    old = d.get("status", {})
+    old_old = old.get("replicas", 0) - old.get("updatedReplicas", 0)
+    new_old = new.get("replicas", 0) - new.get("updatedReplicas", 0)
+    return (new.get("updatedReplicas", 0) > old.get("updatedReplicas", 0) or new_old < old_old
+            or new.get("readyReplicas", 0) > old.get("readyReplicas", 0)
+            or new.get("availableReplicas", 0) > old.get("availableReplicas", 0))
+
+
+def sync_progressing(d: dict, status: dict, new_rs: dict | None, now: float) -> float | None:
+    """syncRolloutStatus's Progressing condition; returns when to look again for the deadline, if ever."""
+    deadline = d["spec"].get("progressDeadlineSeconds")
+    if deadline is None or deadline >= 2**31 - 1:
+        status["conditions"] = [c for c in status["conditions"] if c["type"] != "Progressing"]
+        return None
+    current = get_condition(d, "Progressing")
+    if current is not None:
+        status["conditions"] = [c for c in status["conditions"] if c["type"] != "Progressing"] + [current]
+    holder = {"status": status}
+    is_complete = (status.get("replicas", 0) == status.get("updatedReplicas", 0) and current is not None
+                   and current["reason"] == NEW_RS_AVAILABLE_REASON)
+    if is_complete or d["spec"].get("paused"):
+        return None
+    name = new_rs["metadata"]["name"] if new_rs else d["metadata"]["name"]
+    what = f'ReplicaSet "{name}"' if new_rs else f'Deployment "{name}"'
+    if deployment_complete(d, status):
+        set_condition(holder, condition("Progressing", "True", NEW_RS_AVAILABLE_REASON,
+                                        f"{what} has successfully progressed.", now))
+        return None
+    if deployment_progressing(d, status):
+        cond = condition("Progressing", "True", RS_UPDATED_REASON, f"{what} is progressing.", now)
+        if current is not None and current["status"] == "True":
+            cond["lastTransitionTime"] = current["lastTransitionTime"]
+        status["conditions"] = [c for c in status["conditions"] if c["type"] != "Progressing"] + [cond]
+        return float(deadline) + 1.0
+    if current is not None and current["reason"] != NEW_RS_AVAILABLE_REASON:
+        last = parse_timestamp(current["lastUpdateTime"])
+        if last + deadline < now:
+            set_condition(holder, condition("Progressing", "False", TIMED_OUT_REASON,
+                                            f"{what} has timed out progressing.", now))
+            return None
+        return max(last + deadline - now + 1.0, 1.0)
+    return None
+
+
+def status_facts(d: dict) -> dict:
+    st = d.get("status", {})
+    conds = {c["type"]: c for c in st.get("conditions") or []}
+    return {"updated": st.get("updatedReplicas", 0), "available": st.get("availableReplicas", 0),
+            "replicas": d["spec"].get("replicas", 1),
+            "conditions": ", ".join(f"{t}={c['status']} ({c['reason']})" for t, c in conds.items())}
+
+
+narrative({
+    "create-rs": lambda f: (f"sync {f['object']}: no ReplicaSet has this template (pod-template-hash {f['hash']}); "
+                            f"create {f['rs']} (revision {f['revision']}) with {f['replicas']} "
+                            f"replica{'s' if f['replicas'] != 1 else ''}: {f['math']}"),
+    "scale-rs": lambda f: (f"sync {f['object']}: scale {f['rs']} from {f['old']} to {f['new']}"
+                           + (f" ({f['why']}" + (f": {f['math']}" if f.get("math") else "") + ")" if f.get("why")
+                              else "")),
+    "hold-old": ("sync {object}: old ReplicaSets stay: maxScaledDown = allPods {allPods} - minAvailable "
+                 "{minAvailable} - newRSUnavailable {newRSUnavailable} = {maxScaledDown} (maxUnavailable "
+                 "{maxUnavailable}); wait for new pods to become available"),
+    "recreate-wait": "sync {object}: Recreate waits until every old pod has stopped before creating the new "
+                     "ReplicaSet",
+    "revision": "ReplicaSet {object} is the new ReplicaSet again: revision {revision}",
+    "cleanup": "sync {object}: revisionHistoryLimit {limit}: delete old ReplicaSet {rs} (revision {revision})",
+    "collision": "hash collision: {rs} exists with another template; collisionCount is now {count}",
+    "status": ("status {object}: {updated} updated, {available} available of {replicas}; {conditions}"),
+    "gone": "sync {object}: the Deployment is gone; nothing to do (the garbage collector handles its ReplicaSets)",
+    "error": "sync {object} failed: {error}; requeued in {delay}s",
+    "adopted-rs": "adopted orphan ReplicaSet {object} into Deployment {deployment}",
+    "released-rs": "released ReplicaSet {object} from Deployment {deployment} (selector no longer matches)",
+})
