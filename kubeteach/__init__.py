@@ -1,3 +1,13 @@
-"""kubeteach: what happens after `kubectl create -f deployment.yaml`, simulated faithfully and deterministically."""
+"""kubeteach: what happens after `kubectl create -f deployment.yaml`, simulated faithfully and deterministically.
+
+The public face: `Cluster` (the loop, kubectl, the store, the trace), `KUBERNETES_VERSION`, and the errors.
+"""
+
+from .apiserver import APIError
+from .cluster import Cluster, RunResult
+from .kubectl import KubectlError, Result
+from .trace import Record, Trace
 
 KUBERNETES_VERSION = "v1.35"
+
+__all__ = ["APIError", "Cluster", "KUBERNETES_VERSION", "KubectlError", "Record", "Result", "RunResult", "Trace"]

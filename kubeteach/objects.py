@@ -286,7 +286,7 @@ def compute_hash(template: dict, collision_count: int | None) -> str:
 
 # --- time (the virtual clock starts at a fixed instant) -------------------------------------------------------
 
-EPOCH = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
+EPOCH = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 
 def timestamp(seconds: float) -> str:
@@ -300,7 +300,7 @@ def micro_timestamp(seconds: float) -> str:
 
 def parse_timestamp(text: str) -> float:
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if "." in text else "%Y-%m-%dT%H:%M:%SZ"
-    t = _dt.datetime.strptime(text, fmt).replace(tzinfo=_dt.timezone.utc)
+    t = _dt.datetime.strptime(text, fmt).replace(tzinfo=_dt.UTC)
     return (t - EPOCH).total_seconds()
 
 
@@ -335,10 +335,12 @@ def _trim(x: float) -> str:
 
 
 def human_age(seconds: float) -> str:
-    """kubectl's AGE column (duration.HumanDuration)."""
+    """kubectl's AGE column (apimachinery duration.HumanDuration)."""
     s = int(seconds)
-    if s < 0:
+    if s < -1:
         return "<invalid>"
+    if s < 0:
+        return "0s"
     if s < 120:
         return f"{s}s"
     m = s // 60
@@ -351,9 +353,11 @@ def human_age(seconds: float) -> str:
         return f"{h}h{m % 60}m" if m % 60 else f"{h}h"
     if h < 48:
         return f"{h}h"
-    d = h // 24
-    if d < 8:
-        return f"{d}d{h % 24}h" if h % 24 else f"{d}d"
-    if d < 365 * 2:
-        return f"{d}d"
-    return f"{d // 365}y"
+    if h < 24 * 8:
+        return f"{h // 24}d{h % 24}h" if h % 24 else f"{h // 24}d"
+    if h < 24 * 365 * 2:
+        return f"{h // 24}d"
+    if h < 24 * 365 * 8:
+        dy = (h // 24) % 365
+        return f"{h // 24 // 365}y{dy}d" if dy else f"{h // 24 // 365}y"
+    return f"{h // 24 // 365}y"

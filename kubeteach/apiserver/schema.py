@@ -35,6 +35,7 @@ class L:
 
     @property
     def go(self) -> str:
+        """The Go type's name as reflect.Type.String() prints it."""
         return "[]" + self.elem.go
 
 
@@ -45,6 +46,7 @@ class M:
 
     @property
     def go(self) -> str:
+        """The Go type's name as reflect.Type.String() prints it."""
         return self.name or "map[string]" + self.elem.go
 
 
@@ -101,6 +103,7 @@ WEIGHTED_TERM = mk("v1.WeightedPodAffinityTerm", weight=I32, podAffinityTerm=POD
 
 
 def _pod_affinity(go: str) -> S:
+    """PodAffinity and PodAntiAffinity have the same fields."""
     return mk(go, requiredDuringSchedulingIgnoredDuringExecution=L(POD_AFFINITY_TERM),
               preferredDuringSchedulingIgnoredDuringExecution=L(WEIGHTED_TERM))
 
@@ -244,6 +247,7 @@ BINDING = dict(subjects=L(mk("v1.Subject", "kind apiGroup name namespace")),
 
 
 def _kind(name: str, go_pkg: str = "v1", **fields: Any) -> S:
+    """A top-level kind: TypeMeta, ObjectMeta and its own fields."""
     return S(f"{go_pkg}.{name}", {**TYPE_META, "metadata": OBJECT_META, **fields})
 
 
@@ -367,6 +371,7 @@ class _State:
 
 
 def _json_kind(value: Any) -> str:
+    """How encoding/json names a JSON value in a type error."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, (int, float)):
@@ -441,6 +446,7 @@ def _decode(t: Any, v: Any, st: _State, struct: str, stack: list[str], spath: st
 
 
 def _walk(kind: str, obj: dict) -> tuple[str | None, list[str]]:
+    """Decode `obj` as `kind`: (the error decoding stops on, unknown field paths)."""
     st = _State()
     t = KINDS.get(kind)
     if t is None:

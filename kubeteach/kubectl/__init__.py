@@ -45,13 +45,15 @@ VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--ou
                "--patch": "patch", "--to-revision": "to-revision", "--revision": "revision",
                "--timeout": "timeout", "--field-selector": "field-selector", "--validate": "validate",
                "--dry-run": "dry-run", "--subresource": "subresource", "--sort-by": "sort-by",
-               "--for": "for", "--current-replicas": "current-replicas", "--field-manager": "field-manager"}
+               "--for": "for", "--current-replicas": "current-replicas", "--field-manager": "field-manager",
+               "--pod-selector": "pod-selector"}
 BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w": "watch", "--watch": "watch",
               "--show-labels": "show-labels", "--all": "all", "--force": "force", "--now": "now",
               "--raw": "raw", "--minify": "minify", "--ignore-not-found": "ignore-not-found",
               "--ignore-daemonsets": "ignore-daemonsets", "--delete-emptydir-data": "delete-emptydir-data",
               "--record": "record", "--overwrite": "overwrite", "--no-headers": "no-headers",
-              "--watch-only": "watch-only", "--list": "list", "--quiet": "quiet", "-q": "quiet"}
+              "--watch-only": "watch-only", "--list": "list", "--quiet": "quiet", "-q": "quiet",
+              "--show-events": "show-events", "--disable-eviction": "disable-eviction"}
 SHORT_VALUE = {"-f", "-o", "-n", "-l", "-p"}
 
 

@@ -110,6 +110,14 @@ def _validation(ctx: Context) -> str:
         value, "Strict")
 
 
+def _dry_run(ctx: Context) -> str:
+    """--dry-run=none|server|client; client-side dry runs send nothing."""
+    value = str(ctx.args.get("dry-run", "none")).lower()
+    if value not in ("none", "server", "client"):
+        raise KubectlError(f'Invalid dry-run value ({value}). Must be "none", "server", or "client".')
+    return "" if value == "none" else value
+
+
 def _for_each_document(ctx: Context, verb: str, fn: Callable[[Resource, dict, str, str], str]) -> int:
     docs = _documents(ctx)
     if not docs:
@@ -142,10 +150,13 @@ def _gerund(verb: str) -> str:
 
 def create(ctx: Context) -> int:
     def one(res: Resource, obj: dict, ns: str, source: str) -> str:
+        dry = _dry_run(ctx)
+        if dry == "client":
+            return "created (dry run)"
         created = ctx.client.request("create", res, ns, body=obj, fieldValidation=_validation(ctx),
-                                     fieldManager="kubectl-create")
+                                     fieldManager="kubectl-create", dryRun="All" if dry == "server" else None)
         obj.setdefault("metadata", {})["name"] = created["metadata"]["name"]
-        return "created"
+        return "created" + (f" ({dry} dry run)" if dry else "")
     if len(ctx.args.words) > 1:
         raise KubectlError(f"unknown command \"{ctx.args.words[1]}\" for \"kubectl create\"")
     return _for_each_document(ctx, "create", one)
@@ -157,9 +168,9 @@ def apply(ctx: Context) -> int:
         applied = deep_copy(obj)
         applied.setdefault("metadata", {}).setdefault("annotations", {})
         applied["metadata"]["annotations"].pop(LAST_APPLIED, None)
-        config = json.dumps(applied, sort_keys=True, separators=(",", ":")) + "\n"
         if not applied["metadata"]["annotations"]:
             del applied["metadata"]["annotations"]
+        config = json.dumps(applied, sort_keys=True, separators=(",", ":")) + "\n"
         try:
             live = ctx.client.get(res.resource, ns, obj["metadata"]["name"])
         except APIError as e:
@@ -172,7 +183,10 @@ def apply(ctx: Context) -> int:
             return "created"
         last = json.loads(live["metadata"].get("annotations", {}).get(LAST_APPLIED) or "{}")
         patch = three_way_patch(last, applied)
-        patch.setdefault("metadata", {}).setdefault("annotations", {})[LAST_APPLIED] = config
+        meta = patch.setdefault("metadata", {})
+        if not isinstance(meta.get("annotations"), dict):
+            meta["annotations"] = {}
+        meta["annotations"][LAST_APPLIED] = config
         updated = ctx.client.patch(res.resource, ns, live["metadata"]["name"], patch)
         same = updated["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"]
         return "unchanged" if same else "configured"
@@ -425,7 +439,14 @@ def config(ctx: Context) -> int:
     raise KubectlError(f'unknown command "{sub}" for "kubectl config"')
 
 
+from .describe import describe, get_sorted  # noqa: E402
+from .edit import patch, scale, set_command  # noqa: E402
+from .nodes import cordon, drain, uncordon  # noqa: E402
+from .rollout import rollout  # noqa: E402
+
 COMMANDS: dict[str, Callable[[Context], int]] = {
-    "create": create, "apply": apply, "replace": replace, "get": get, "delete": delete, "auth": auth,
-    "config": config,
+    # get_sorted adds --sort-by (e.g. `get events --sort-by=.lastTimestamp`) and hands over to get
+    "create": create, "apply": apply, "replace": replace, "get": get_sorted, "delete": delete, "auth": auth,
+    "config": config, "describe": describe, "scale": scale, "set": set_command, "patch": patch,
+    "rollout": rollout, "cordon": cordon, "uncordon": uncordon, "drain": drain,
 }

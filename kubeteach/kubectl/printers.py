@@ -53,7 +53,8 @@ def pod_status(pod: dict) -> tuple[str, str, str]:
         initializing = True
         if state.get("terminated"):
             t = state["terminated"]
-            reason = f"Init:{t.get('reason') or ('Signal:%d' % t['signal'] if t.get('signal') else 'ExitCode:%d' % t.get('exitCode', 0))}"
+            code = f"Signal:{t['signal']}" if t.get("signal") else f"ExitCode:{t.get('exitCode', 0)}"
+            reason = f"Init:{t.get('reason') or code}"
         elif state.get("waiting", {}).get("reason") and state["waiting"]["reason"] != "PodInitializing":
             reason = f"Init:{state['waiting']['reason']}"
         else:

@@ -1,0 +1,79 @@
+"""Shared fixtures: a bare cluster (API server only), manifest files in a scratch directory, the repo root."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEPLOYMENT = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: nginx
+      labels: {app: nginx}
+    spec:
+      replicas: 1
+      selector:
+        matchLabels: {app: nginx}
+      template:
+        metadata:
+          labels: {app: nginx}
+        spec:
+          containers:
+          - name: nginx
+            image: nginx:1.25
+            ports:
+            - containerPort: 80
+    """)
+
+
+def deployment(name: str = "nginx", image: str = "nginx:1.25", replicas: int = 1) -> dict:
+    """The seed's Deployment as a dict (what `data/deployment.yaml` holds), with a few knobs."""
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "labels": {"app": name}},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": name, "image": image,
+                                                           "ports": [{"containerPort": 80}]}]}}}}
+
+
+def pod(name: str = "web", image: str = "nginx:1.25") -> dict:
+    """A bare Pod with one container."""
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}},
+            "spec": {"containers": [{"name": name, "image": image}]}}
+
+
+@pytest.fixture
+def bare():  # -> kubeteach.cluster.Cluster (imported lazily: pure-helper tests need no API server)
+    """The default cluster with no controllers: the API server and etcd alone ("stored is not running")."""
+    from kubeteach.cluster import Cluster
+
+    return Cluster(components=[])
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch directory made the working directory, so `-f x.yaml` paths read as a learner types them."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def manifest(workdir: Path) -> Callable[..., str]:
+    """Write a manifest into the working directory and return its relative name (for `kubectl -f`)."""
+    def write(text: str, name: str = "deployment.yaml") -> str:
+        (workdir / name).write_text(text)
+        return name
+    return write
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from the repository root, where `data/deployment.yaml` lives."""
+    monkeypatch.chdir(ROOT)
+    return ROOT
