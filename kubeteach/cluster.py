@@ -25,7 +25,7 @@ from .trace import Record, Trace
 
 MAX_STEPS = 200_000
 #: every component a cluster runs by default, in the order they start
-COMPONENTS = ["deployment-controller", "replicaset-controller"]
+COMPONENTS = ["deployment-controller", "replicaset-controller", "kube-scheduler"]
 
 
 def default_definition() -> dict:
@@ -172,6 +172,11 @@ class Cluster:
         kcm = ControllerManager(self, [n for n in names if n in ControllerManager.CONTROLLERS])
         self.started.update(kcm.controllers)
         kcm.start()
+        if "kube-scheduler" in names:
+            from .scheduler import Scheduler
+
+            self.started["kube-scheduler"] = Scheduler(self)
+            self.started["kube-scheduler"].start()
 
     # --- components ---------------------------------------------------------------------------------------------
 

@@ -54,10 +54,13 @@ class Loop:
         return entry
 
     def cancel(self, entry: Entry) -> None:
-        if not entry.cancelled:
-            entry.cancelled = True
-            if entry.kind == "work":
-                self.busy -= 1
+        if entry.cancelled:
+            return
+        entry.cancelled = True
+        if entry in entry.component.parked:
+            entry.component.parked.remove(entry)     # parked entries are not counted in `busy`
+        elif entry.kind == "work":
+            self.busy -= 1
 
     def next_time(self) -> float | None:
         self._drop_dead()
@@ -81,6 +84,8 @@ class Loop:
     def unpark(self, component: Component) -> None:
         """A component came back: its waiting work is due now, in the order it was queued."""
         for entry in component.parked:
+            if entry.cancelled:
+                continue
             self._seq += 1
             entry.time, entry.seq = self.now, self._seq
             heapq.heappush(self._heap, entry)

@@ -1,0 +1,270 @@
+"""The scheduler cache (pkg/scheduler/backend/cache): one NodeInfo per node with its pods' requests kept up to date
+pod by pod, assumed pods, image states, and the zone-interleaved node order (node_tree.go) snapshots use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..objects import int_value, key_of, milli_value
+
+DEFAULT_MILLI_CPU_REQUEST = 100                 # util/pod_resources.go DefaultMilliCPURequest
+DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024      # DefaultMemoryRequest, 200 MiB
+
+
+@dataclass
+class Resource:
+    """framework.Resource for the resources the lessons use: CPU (millicores), memory and ephemeral storage
+    (bytes), and the allowed pod count."""
+
+    milli_cpu: int = 0
+    memory: int = 0
+    ephemeral_storage: int = 0
+    allowed_pod_number: int = 0
+
+    def add(self, other: Resource, sign: int = 1) -> None:
+        self.milli_cpu += sign * other.milli_cpu
+        self.memory += sign * other.memory
+        self.ephemeral_storage += sign * other.ephemeral_storage
+
+    def max_with(self, other: Resource) -> None:
+        self.milli_cpu = max(self.milli_cpu, other.milli_cpu)
+        self.memory = max(self.memory, other.memory)
+        self.ephemeral_storage = max(self.ephemeral_storage, other.ephemeral_storage)
+
+    def is_zero(self) -> bool:
+        return self.milli_cpu == 0 and self.memory == 0 and self.ephemeral_storage == 0
+
+
+def resource_list(values: dict | None) -> Resource:
+    """A ResourceList (`{"cpu": "250m", "memory": "64Mi"}`) as a Resource."""
+    values = values or {}
+    return Resource(milli_value(values["cpu"]) if "cpu" in values else 0,
+                    int_value(values["memory"]) if "memory" in values else 0,
+                    int_value(values["ephemeral-storage"]) if "ephemeral-storage" in values else 0,
+                    int_value(values["pods"]) if "pods" in values else 0)
+
+
+def _container_requests(container: dict, non_zero: bool) -> Resource:
+    requests = (container.get("resources") or {}).get("requests") or {}
+    r = resource_list(requests)
+    if non_zero:
+        if "cpu" not in requests:
+            r.milli_cpu = DEFAULT_MILLI_CPU_REQUEST
+        if "memory" not in requests:
+            r.memory = DEFAULT_MEMORY_REQUEST
+    return r
+
+
+def pod_requests(pod: dict, non_zero: bool = False) -> Resource:
+    """resourcehelper.PodRequests: containers summed, sidecars added, init containers as a running max, plus
+    overhead. `non_zero` gives a container without a request 100m CPU and 200 MiB (NonMissingContainerRequests).
+
+    Pod-level resources (spec.resources) and in-place resize status are not modelled.
+    """
+    spec = pod.get("spec") or {}
+    total = Resource()
+    for c in spec.get("containers") or []:
+        total.add(_container_requests(c, non_zero))
+    init_max, sidecars = Resource(), Resource()
+    for c in spec.get("initContainers") or []:
+        req = _container_requests(c, non_zero)
+        if c.get("restartPolicy") == "Always":
+            total.add(req)
+            sidecars.add(req)
+            req = Resource(sidecars.milli_cpu, sidecars.memory, sidecars.ephemeral_storage)
+        else:
+            req.add(sidecars)
+        init_max.max_with(req)
+    total.max_with(init_max)
+    total.add(resource_list(spec.get("overhead")))
+    return total
+
+
+def host_ports(pod: dict) -> list[tuple[str, str, int]]:
+    """The (hostIP, protocol, hostPort) triples a pod's containers ask for (defaults 0.0.0.0 and TCP)."""
+    out = []
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        for p in c.get("ports") or []:
+            if p.get("hostPort"):
+                out.append((p.get("hostIP") or "0.0.0.0", p.get("protocol") or "TCP", int(p["hostPort"])))
+    return out
+
+
+def ports_conflict(used: dict[tuple[str, str, int], int], ip: str, protocol: str, port: int) -> bool:
+    """HostPortInfo.CheckConflict: 0.0.0.0 clashes with every IP on that protocol and port."""
+    if port <= 0:
+        return False
+    if ip == "0.0.0.0":
+        return any(p == protocol and n == port for (_, p, n) in used)
+    return (ip, protocol, port) in used or ("0.0.0.0", protocol, port) in used
+
+
+@dataclass
+class NodeInfo:
+    """framework.NodeInfo: a node, its pods, and the sums the filters and scorers read."""
+
+    name: str
+    node: dict | None = None
+    pods: dict[str, dict] = field(default_factory=dict)
+    requested: Resource = field(default_factory=Resource)
+    non_zero_requested: Resource = field(default_factory=Resource)
+    allocatable: Resource = field(default_factory=Resource)
+    used_ports: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    images: dict[str, int] = field(default_factory=dict)      # image name -> size, from node.status.images
+
+    def set_node(self, node: dict) -> None:
+        self.node = node
+        self.allocatable = resource_list((node.get("status") or {}).get("allocatable"))
+        self.images = {name: int(img.get("sizeBytes") or 0)
+                       for img in (node.get("status") or {}).get("images") or [] for name in img.get("names") or []}
+
+    def add_pod(self, pod: dict) -> None:
+        self.pods[pod["metadata"]["uid"]] = pod
+        self._account(pod, 1)
+
+    def remove_pod(self, pod: dict) -> None:
+        old = self.pods.pop(pod["metadata"]["uid"], None)
+        if old is not None:
+            self._account(old, -1)
+
+    def _account(self, pod: dict, sign: int) -> None:
+        self.requested.add(pod_requests(pod), sign)
+        self.non_zero_requested.add(pod_requests(pod, non_zero=True), sign)
+        for triple in host_ports(pod):
+            self.used_ports[triple] = self.used_ports.get(triple, 0) + sign
+            if self.used_ports[triple] <= 0:
+                del self.used_ports[triple]
+
+
+def zone_key(node: dict) -> str:
+    """utilnode.GetZoneKey: region and zone labels, or "" when the node has neither."""
+    labels = node.get("metadata", {}).get("labels") or {}
+    region = labels.get("topology.kubernetes.io/region", "")
+    zone = labels.get("topology.kubernetes.io/zone", "")
+    return f"{region}:\x00:{zone}" if region or zone else ""
+
+
+class Cache:
+    """The scheduler's own view of nodes and the pods on them, updated from informer events and assumptions."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, NodeInfo] = {}
+        self.pod_nodes: dict[str, str] = {}            # pod uid -> node name
+        self.assumed: set[str] = set()
+        self.image_nodes: dict[str, set[str]] = {}     # image name -> nodes that have it
+        self.zones: dict[str, list[str]] = {}          # nodeTree: zone -> node names, in insertion order
+
+    # --- nodes ------------------------------------------------------------------------------------------------
+
+    def add_node(self, node: dict) -> None:
+        name = node["metadata"]["name"]
+        info = self.nodes.setdefault(name, NodeInfo(name))
+        old = info.node
+        if old is not None:
+            self._remove_images(info)
+        info.set_node(node)
+        for image in info.images:
+            self.image_nodes.setdefault(image, set()).add(name)
+        if old is None or zone_key(old) != zone_key(node):
+            if old is not None:
+                self._tree_remove(old)
+            self.zones.setdefault(zone_key(node), []).append(name)
+
+    def update_node(self, node: dict) -> None:
+        self.add_node(node)
+
+    def remove_node(self, node: dict) -> None:
+        info = self.nodes.get(node["metadata"]["name"])
+        if info is None or info.node is None:
+            return
+        self._remove_images(info)
+        self._tree_remove(info.node)
+        info.node = None
+        if not info.pods:
+            del self.nodes[info.name]
+
+    def _remove_images(self, info: NodeInfo) -> None:
+        for image in info.images:
+            holders = self.image_nodes.get(image)
+            if holders is not None:
+                holders.discard(info.name)
+                if not holders:
+                    del self.image_nodes[image]
+
+    def _tree_remove(self, node: dict) -> None:
+        zone = zone_key(node)
+        names = self.zones.get(zone, [])
+        if node["metadata"]["name"] in names:
+            names.remove(node["metadata"]["name"])
+        if not names:
+            self.zones.pop(zone, None)
+
+    def node_infos(self) -> list[NodeInfo]:
+        """The snapshot's node list: nodeTree.list(), one node from each zone in turn."""
+        out, zones, i = [], list(self.zones.values()), 0
+        while any(i < len(z) for z in zones):
+            out += [self.nodes[z[i]] for z in zones if i < len(z)]
+            i += 1
+        return out
+
+    def image_spread(self, image: str) -> int:
+        """How many nodes report this image (ImageStateSummary.NumNodes)."""
+        return len(self.image_nodes.get(image, ()))
+
+    # --- pods -------------------------------------------------------------------------------------------------
+
+    def add_pod(self, pod: dict) -> None:
+        """A pod with spec.nodeName arrived from the informer: confirm it if assumed, else account for it."""
+        uid = pod["metadata"]["uid"]
+        if uid in self.pod_nodes:
+            self._remove(uid)
+        self.assumed.discard(uid)
+        self._add(pod)
+
+    def update_pod(self, pod: dict) -> None:
+        self.add_pod(pod)
+
+    def remove_pod(self, pod: dict) -> bool:
+        uid = pod["metadata"]["uid"]
+        self.assumed.discard(uid)
+        return self._remove(uid)
+
+    def assume_pod(self, pod: dict) -> None:
+        """AssumePod: count the pod on its chosen node before the binding is confirmed."""
+        self._add(pod)
+        self.assumed.add(pod["metadata"]["uid"])
+
+    def forget_pod(self, pod: dict) -> None:
+        """ForgetPod: the binding failed; give the node its resources back."""
+        uid = pod["metadata"]["uid"]
+        if uid in self.assumed:
+            self.assumed.discard(uid)
+            self._remove(uid)
+
+    def is_assumed(self, pod: dict) -> bool:
+        return pod["metadata"]["uid"] in self.assumed
+
+    def has_pod(self, pod: dict) -> bool:
+        return pod["metadata"]["uid"] in self.pod_nodes
+
+    def _add(self, pod: dict) -> None:
+        name = pod["spec"]["nodeName"]
+        self.nodes.setdefault(name, NodeInfo(name)).add_pod(pod)
+        self.pod_nodes[pod["metadata"]["uid"]] = name
+
+    def _remove(self, uid: str) -> bool:
+        name = self.pod_nodes.pop(uid, None)
+        info = self.nodes.get(name or "")
+        if info is None:
+            return False
+        pod = info.pods.get(uid)
+        if pod is not None:
+            info.remove_pod(pod)
+        if info.node is None and not info.pods:
+            del self.nodes[info.name]
+        return True
+
+    def pods_on(self, node: str) -> list[dict]:
+        info = self.nodes.get(node)
+        return sorted(info.pods.values(), key=key_of) if info else []

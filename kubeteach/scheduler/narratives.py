@@ -1,0 +1,55 @@
+"""The sentences for the scheduler's trace records (facts stay in the records; see kubeteach.trace)."""
+
+from __future__ import annotations
+
+from ..trace import narrative
+
+
+def _scheduled(f: dict) -> str:
+    searched = ""
+    if f["visited"] < f["all_nodes"]:
+        searched = f" (searched {f['visited']} of {f['all_nodes']} nodes, numFeasibleNodesToFind {f['to_find']})"
+    text = f"{f['object']}: {f['feasible']} of {f['all_nodes']} nodes pass Filter{searched}"
+    if f["rejected"]:
+        text += f" (rejected: {', '.join(f['rejected'])})"
+    if not f["totals"]:
+        return f"{text}; {f['winner']} is the only feasible node, so no scoring"
+    scores = ", ".join(f"{n} {s}" for n, s in f["totals"].items())
+    if len(f["tied"]) > 1:
+        how = f"tie: reservoir pick {f['winner']}"
+    else:
+        how = f"highest: {f['winner']}"
+    return f"{text}; Score {scores} ({how})"
+
+
+def _bound(f: dict) -> str:
+    return (f"POST pods/{f['pod']}/binding -> {f['node']} (assumed on {f['node']} in the scheduler cache first); "
+            "PodScheduled=True")
+
+
+def _unschedulable(f: dict) -> str:
+    if f["queue"] == "unschedulablePods":
+        where = "waits in unschedulablePods until a cluster event may help (or the 5m flush)"
+    elif f["queue"] == "backoffQ":
+        where = f"retry from backoffQ in {f['retry']:g}s"
+    else:
+        where = "not requeued: " + f["queue"]
+    why = f" ({'; '.join(f['why'])})" if f.get("why") else ""
+    return f"{f['object']}: {f['message']}{why} PodScheduled=False ({f['reason']}); {where}"
+
+
+def _requeue(f: dict) -> str:
+    pods = f["pods"]
+    shown = ", ".join(pods[:3]) + (f" and {len(pods) - 3} more" if len(pods) > 3 else "")
+    if f["event"] == "restart":
+        return f"restarted: {len(pods)} pending pod(s) back to activeQ: {shown}"
+    return (f"{f['event']} {f['what']} may help {len(pods)} unschedulable pod(s): {shown} -> {f['queue']}")
+
+
+narrative({
+    "scheduled": _scheduled,
+    "bound": _bound,
+    "unschedulable": _unschedulable,
+    "requeue": _requeue,
+    "skip-deleting": "skip schedule deleting pod: {object}",
+})
