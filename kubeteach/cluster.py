@@ -25,7 +25,10 @@ from .trace import Record, Trace
 
 MAX_STEPS = 200_000
 #: every component a cluster runs by default, in the order they start
-COMPONENTS = ["deployment-controller", "replicaset-controller", "kube-scheduler"]
+COMPONENTS = ["deployment-controller", "replicaset-controller", "garbage-collector", "node-lifecycle-controller",
+              "taint-eviction-controller", "persistentvolume-binder-controller", "pvc-protection-controller",
+              "pv-protection-controller", "attachdetach-controller", "csi-provisioner", "csi-attacher", "kube-scheduler",
+              "kubelet"]
 
 
 def default_definition() -> dict:
@@ -81,6 +84,9 @@ class Cluster:
         self._make_users()
         self._bootstrap()
         self.started: dict[str, Any] = {}
+        from .faults import Faults
+
+        self.faults = Faults(self)
         self._start_components(COMPONENTS if components is None else components)
         self.trace.clear()
         from .kubectl import Kubectl
@@ -177,6 +183,13 @@ class Cluster:
 
             self.started["kube-scheduler"] = Scheduler(self)
             self.started["kube-scheduler"].start()
+        if "kubelet" in names:
+            from .kubelet import Kubelet
+
+            for node in self.list("nodes"):
+                name = node["metadata"]["name"]
+                self.started[f"kubelet/{name}"] = Kubelet(self, name)
+                self.started[f"kubelet/{name}"].start()
 
     # --- components ---------------------------------------------------------------------------------------------
 

@@ -63,10 +63,15 @@ class EventRecorder:
         }
         if action:
             ev["action"] = action
-        try:
-            self._seen[key] = self.client.create("events", ev, ns)
-        except APIError:
-            pass
+        for _ in range(100):             # another component may have used this nanosecond for the same object
+            try:
+                self._seen[key] = self.client.create("events", ev, ns)
+                return
+            except APIError as err:
+                if err.reason != "AlreadyExists":
+                    return
+                nanos += 1
+                ev["metadata"]["name"] = f"{m['name']}.{nanos:x}"
 
 
 def _event_line(f: dict) -> str:

@@ -132,7 +132,11 @@ class Storage:
             obj["spec"] = deep_copy(old.get("spec", {})) if "spec" in old else obj.pop("spec", None) or None
             if obj.get("spec") is None:
                 obj.pop("spec", None)
-            for key in ("labels", "annotations", "finalizers", "ownerReferences"):
+            # Deployments and ReplicaSets keep spec and labels only (their status strategies); the rest reset all
+            # of ObjectMeta but status (metav1.ResetObjectMetaForStatus)
+            kept = ("labels",) if res.kind in ("Deployment", "ReplicaSet") else (
+                "labels", "annotations", "finalizers", "ownerReferences")
+            for key in kept:
                 if key in om:
                     m[key] = deep_copy(om[key])
                 else:

@@ -57,6 +57,15 @@ class ControllerManager:
     CONTROLLERS: dict[str, str] = {
         "deployment-controller": "kubeteach.controllers.deployment:DeploymentController",
         "replicaset-controller": "kubeteach.controllers.replicaset:ReplicaSetController",
+        "garbage-collector": "kubeteach.controllers.garbagecollector:GarbageCollector",
+        "node-lifecycle-controller": "kubeteach.controllers.nodelifecycle:NodeLifecycleController",
+        "taint-eviction-controller": "kubeteach.controllers.tainteviction:TaintEvictionController",
+        "persistentvolume-binder-controller": "kubeteach.controllers.volume:PersistentVolumeBinderController",
+        "pvc-protection-controller": "kubeteach.controllers.volume:PVCProtectionController",
+        "pv-protection-controller": "kubeteach.controllers.volume:PVProtectionController",
+        "attachdetach-controller": "kubeteach.controllers.attachdetach:AttachDetachController",
+        "csi-provisioner": "kubeteach.controllers.provisioner:CSIProvisioner",
+        "csi-attacher": "kubeteach.controllers.attachdetach:CSIAttacher",
     }
 
     def __init__(self, cluster: Cluster, names: list[str]):

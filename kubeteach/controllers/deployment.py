@@ -249,13 +249,12 @@ class DeploymentController(Controller):
         raise err
 
     def _sync_deployment_revision(self, d: dict, revision: str) -> None:
-        """SetDeploymentRevision: the Deployment carries the new RS's revision annotation."""
+        """SetDeploymentRevision: the Deployment carries the new RS's revision annotation (written by UpdateStatus)."""
         ann = d["metadata"].setdefault("annotations", {})
         if ann.get(du.REVISION) != revision:
             ann[du.REVISION] = revision
-            updated = self.client.update("deployments", d)
+            updated = self.client.update_status("deployments", d)
             d["metadata"]["resourceVersion"] = updated["metadata"]["resourceVersion"]
-            d["metadata"]["generation"] = updated["metadata"].get("generation")
 
     # --- scaling -----------------------------------------------------------------------------------------------
 
@@ -475,7 +474,7 @@ class DeploymentController(Controller):
             self.client.update_status("deployments", d)
             if du.get_condition(d, "Progressing") != _cond(prev, "Progressing") or \
                     status.get("availableReplicas") != prev.get("availableReplicas"):
-                self.record("status", key_of(d), **du.status_facts(d))
+                self.record("deployment-status", key_of(d), **du.status_facts(d))
         if requeue is not None:
             self.queue.add_after(key_of(d), requeue, kind="retry")
 

@@ -356,7 +356,7 @@ narrative({
     "revision": "ReplicaSet {object} is the new ReplicaSet again: revision {revision}",
     "cleanup": "sync {object}: revisionHistoryLimit {limit}: delete old ReplicaSet {rs} (revision {revision})",
     "collision": "hash collision: {rs} exists with another template; collisionCount is now {count}",
-    "status": ("status {object}: {updated} updated, {available} available of {replicas}; {conditions}"),
+    "deployment-status": ("status {object}: {updated} updated, {available} available of {replicas}; {conditions}"),
     "gone": "sync {object}: the Deployment is gone; nothing to do (the garbage collector handles its ReplicaSets)",
     "error": "sync {object} failed: {error}; requeued in {delay}s",
     "adopted-rs": "adopted orphan ReplicaSet {object} into Deployment {deployment}",

@@ -311,7 +311,7 @@ class ReplicaSetController(Controller):
             rs["status"] = status
             try:
                 self.client.update_status("replicasets", rs)
-                self.record("status", key_of(rs), **{k: status.get(k, 0) for k in (
+                self.record("rs-status", key_of(rs), **{k: status.get(k, 0) for k in (
                     "replicas", "readyReplicas", "availableReplicas")})
             except APIError:
                 self.queue.add_rate_limited(key_of(rs))
@@ -370,7 +370,7 @@ narrative({
                               f"{len(f['names'])} ranked for deletion first: {', '.join(f['names'])}"),
     "waiting": "sync {object}: still expecting {add} creations and {delete} deletions to be observed; "
                "manageReplicas waits (expectations)",
-    "status": lambda f: (f"status {f['object']}: {f['replicas']} replica{'s' if f['replicas'] != 1 else ''}, "
+    "rs-status": lambda f: (f"status {f['object']}: {f['replicas']} replica{'s' if f['replicas'] != 1 else ''}, "
                          f"{f['readyReplicas']} ready, {f['availableReplicas']} available"),
     "adopted": "adopted orphan pod {object} into ReplicaSet {rs} (labels match its selector)",
     "released": "released pod {object} from ReplicaSet {rs} (labels no longer match its selector)",

@@ -60,6 +60,7 @@ def _format(lines: list[list[str]], widths: list[int], line0: int, line1: int, p
 
 
 def _write_lines(lines: list[list[str]], widths: list[int], line0: int, line1: int, out: list[str]) -> None:
+    """tabwriter.Writer.writeLines: every cell left-aligned and padded to its column; the last cell is not."""
     for line in lines[line0:line1]:
         for j, cell in enumerate(line):
             out.append(cell.ljust(widths[j]) if j < len(widths) else cell)
@@ -75,17 +76,21 @@ class PrefixWriter:
         self._buf: list[str] = []
 
     def write(self, level: int, text: str) -> None:
+        """PrefixWriter.Write: the text, indented two spaces per level."""
         self._buf.append("  " * level + text)
 
     def write_line(self, text: str = "") -> None:
+        """PrefixWriter.WriteLine: the text and a newline, not indented."""
         self._buf.append(text + "\n")
 
     def flush(self) -> None:
+        """tabwriter.Flush: align what is buffered so far; later lines start new column blocks."""
         text = "".join(self._buf)
         self._out.append(tabwriter(text) if self.tabbed else text)
         self._buf = []
 
     def string(self) -> str:
+        """Everything written, aligned (tabbedString)."""
         self.flush()
         return "".join(self._out)
 
@@ -122,6 +127,7 @@ def quantity_string(value: Fraction, binary: bool) -> str:
 
 
 def _is_binary(text: Any) -> bool:
+    """Whether a quantity was written with a binary suffix (`64Mi`), so its sums print in binary units too."""
     return isinstance(text, str) and text.endswith("i")
 
 
@@ -235,6 +241,7 @@ def describe_containers(label: str, containers: list[dict], statuses: list[dict]
 
 
 def _describe_ports(ports: list[dict], w: PrefixWriter) -> None:
+    """Port/Ports and Host Port/Host Ports: `80/TCP`, `<none>`, or a comma list when there are several."""
     def fmt(key: str) -> str:
         out = []
         for p in ports:
@@ -300,6 +307,7 @@ def describe_probe(probe: dict) -> str:
 
 
 def _describe_env(c: dict, w: PrefixWriter, pod: dict | None) -> None:
+    """describeContainerEnvFrom and describeContainerEnvVars (downward-API values resolved against the pod)."""
     if c.get("envFrom"):
         w.write(2, "Environment Variables from:\n")
         for e in c["envFrom"]:
@@ -390,6 +398,7 @@ def describe_volumes(volumes: list[dict] | None, w: PrefixWriter, space: str) ->
 
 
 def _describe_projected(projected: dict, w: PrefixWriter) -> None:
+    """printProjectedVolumeSource: the service-account token volume shows its three sources."""
     w.write(2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n")
     for src in projected.get("sources") or []:
         if "secret" in src:
@@ -787,6 +796,7 @@ def describe_generic(obj: dict, events: list[dict] | None, now: float) -> str:
 
 
 def _print_unstructured(w: PrefixWriter, level: int, content: dict, prefix: str, skip: tuple[str, ...]) -> None:
+    """printUnstructuredContent: fields sorted, maps and lists nested one level deeper."""
     for field in sorted(content):
         value, path = content[field], f"{prefix}.{field}"
         if path in skip:
@@ -806,6 +816,7 @@ def _print_unstructured(w: PrefixWriter, level: int, content: dict, prefix: str,
 
 
 def _go_value(value: Any) -> str:
+    """Go's %v of a JSON scalar: `true`, `<nil>`, numbers and strings as they are."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return "<nil>" if value is None else str(value)

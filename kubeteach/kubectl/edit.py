@@ -7,7 +7,6 @@ patch kubectl computes between the object and its copy with new images; `patch` 
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import yaml
@@ -194,7 +193,7 @@ def patch(ctx: Context) -> int:
         ns = ctx.namespace if res.namespaced else ""
         try:
             before = ctx.client.get(res.resource, ns, name)
-            after = ctx.client.patch(res.resource, ns, name, json.loads(json.dumps(deep_copy(body))),
+            after = ctx.client.patch(res.resource, ns, name, deep_copy(body),
                                      PATCH_TYPES[ptype], subresource=ctx.args.get("subresource", ""))
         except APIError as e:
             ctx.error(server_error(e))

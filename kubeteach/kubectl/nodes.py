@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..apiserver import APIError, lookup
-from ..objects import controller_ref, parse_selector
+from ..objects import controller_ref, go_duration, parse_selector
 from .manifests import KubectlError
 from .rollout import parse_duration
 
@@ -141,7 +141,7 @@ def drain(ctx: Context) -> int:
                 ctx.error(f"Warning: {warnings}")
             errs = evict_pods(ctx, pods, grace)
         if errs:
-            ctx.error(f'error: unable to drain node "{name}", aborting command...\n')
+            ctx.error(f'error: unable to drain node "{name}", aborting command...\n\n')
             ctx.error("There are pending nodes to be drained:")
             for rest in nodes[i:]:
                 ctx.error(f" {rest['metadata']['name']}")
@@ -180,9 +180,10 @@ def evict_pods(ctx: Context, pods: list[dict], grace: int) -> list[str]:
                 ctx.print(f"pod/{m['name']} evicted")
         return not pending
 
-    if not ctx.cluster.wait_until(gone, parse_duration(ctx.args.get("timeout")) or FOREVER):
+    timeout = parse_duration(ctx.args.get("timeout")) or FOREVER
+    if not ctx.cluster.wait_until(gone, timeout):
         errs.extend(f'error when waiting for pod "{p["metadata"]["name"]}" terminating: global timeout reached: '
-                    f"{ctx.args.get('timeout') or '0s'}" for p in pending)
+                    f"{go_duration(timeout)}" for p in pending)
     return errs
 
 

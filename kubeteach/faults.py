@@ -1,0 +1,131 @@
+"""Fault injection for the lessons: break one thing, then watch the control loops repair (or fail to).
+
+Each fault is one call and leaves a trace record with actor `faults`. Faults act on the simulated machines
+(a node's kubelet, runtime, IPAM, CSI plugin, the registry); whatever then happens to the API objects is done
+by the components, through the API server, as it would be on a real cluster.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .objects import split_key
+from .trace import narrative
+
+if TYPE_CHECKING:
+    from .cluster import Cluster
+    from .kubelet import Kubelet
+
+
+class Faults:
+    """`cluster.faults`: kill_pod, crash_container, fail_node / recover_node, break_image, exhaust_ips, fail_csi."""
+
+    def __init__(self, cluster: Cluster):
+        self.cluster = cluster
+        self._client = None
+
+    @property
+    def client(self):
+        """An administrator's client (the "someone" who force-deletes a lost pod)."""
+        if self._client is None:
+            self._client = self.cluster.system_client("kubeteach:faults", ("system:masters",), "faults")
+        return self._client
+
+    def record(self, action: str, obj: str = "", **detail: Any) -> None:
+        """A trace record by `faults`."""
+        self.cluster.record("faults", action, obj, **detail)
+
+    def kubelet(self, node: str) -> Kubelet:
+        """The running Kubelet object of a node (the cluster wiring keeps them in `cluster.started`)."""
+        kubelet = self.cluster.started.get(f"kubelet/{node}")
+        if kubelet is None:
+            raise KeyError(f"no kubelet for node {node!r}")
+        return kubelet
+
+    def _pod(self, pod: str, namespace: str = "default") -> dict:
+        ns, name = split_key(pod) if "/" in pod else (namespace, pod)
+        return self.client.get("pods", ns, name)
+
+    def kill_pod(self, name: str, namespace: str = "default") -> None:
+        """The node's runtime loses the pod (its containers are SIGKILLed, exit 137) and someone force-deletes it
+        (grace period 0), so the pod object is gone at once and its controller must make a new one."""
+        pod = self._pod(name, namespace)
+        node = pod["spec"].get("nodeName", "")
+        key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        killed = []
+        if node and f"kubelet/{node}" in self.cluster.started:
+            killed = self.kubelet(node).kill_pod_containers(key)
+        self.record("fault-kill-pod", key, node=node or "(unscheduled)", killed=killed)
+        self.client.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"], gracePeriodSeconds=0)
+
+    def crash_container(self, pod: str, container: str | None = None, times: int = 1) -> None:
+        """The container's process exits with code 1 now, and again right after each of its next `times - 1`
+        restarts (so the kubelet's CrashLoopBackOff shows)."""
+        obj = self._pod(pod)
+        key = f"{obj['metadata']['namespace']}/{obj['metadata']['name']}"
+        name = self.kubelet(obj["spec"].get("nodeName", "")).crash_container(key, container, times)
+        self.record("fault-crash", key, container=name, times=times)
+
+    def fail_node(self, node: str) -> None:
+        """The node goes dark: its kubelet stops (no syncs, no Lease renewals, no status posts)."""
+        self.record("fault-fail-node", node)
+        if f"kubelet/{node}" in self.cluster.started:
+            self.kubelet(node).fail()
+        else:
+            self.cluster.stop(f"kubelet/{node}")
+
+    def recover_node(self, node: str) -> None:
+        """The node comes back: its kubelet resumes, posts Ready and syncs its pods again."""
+        self.record("fault-recover-node", node)
+        if f"kubelet/{node}" in self.cluster.started:
+            self.kubelet(node).recover()
+        else:
+            self.cluster.start(f"kubelet/{node}")
+
+    def break_image(self, image: str) -> None:
+        """Remove `name:tag` (or the whole image `name`) from the registry, so pulls of it fail as not found."""
+        name, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "")
+        entry = self.cluster.images.get(name)
+        if entry is None:
+            raise KeyError(f"image {name!r} is not in the registry")
+        if tag:
+            tags = [str(t) for t in entry.get("tags", [])]
+            if tag not in tags:
+                raise KeyError(f"image {name}:{tag} is not in the registry")
+            entry["tags"] = [t for t in entry.get("tags", []) if str(t) != tag]
+        else:
+            del self.cluster.images[name]
+        self.record("fault-break-image", image, whole=not tag)
+
+    def exhaust_ips(self, node: str) -> int:
+        """Leak every free address of the node's host-local range, so the next sandbox's CNI ADD fails."""
+        kubelet = self.kubelet(node)
+        n = kubelet.cni.exhaust("leaked-by-faults")
+        self.record("fault-exhaust-ips", node, taken=n, range=kubelet.cni.range_set())
+        return n
+
+    def fail_csi(self, times: int = 1, node: str | None = None) -> None:
+        """The CSI node plugin fails its next `times` NodeStage/NodePublish calls (on every node, or on `node`)."""
+        names = [node] if node else sorted(k.split("/", 1)[1] for k in self.cluster.started
+                                           if k.startswith("kubelet/"))
+        for n in names:
+            self.kubelet(n).csi.failures += times
+        self.record("fault-fail-csi", ", ".join(names), times=times)
+
+
+narrative({
+    "fault-kill-pod": lambda f: (f"fault: the runtime on {f['node']} lost pod {f['object']} "
+                                 f"({', '.join(f['killed']) or 'no container'} killed, exit 137) and it is "
+                                 "force-deleted (grace period 0)"),
+    "fault-crash": lambda f: (f"fault: container {f['container']} of {f['object']} will exit with code 1 "
+                              f"{f['times']} time{'s' if f['times'] != 1 else ''}"),
+    "fault-fail-node": "fault: node {object} fails; its kubelet stops syncing pods and renewing its Lease",
+    "fault-recover-node": "fault repaired: node {object} is back; its kubelet resumes",
+    "fault-break-image": lambda f: (f"fault: the registry no longer has {'any tag of ' if f['whole'] else ''}"
+                                    f"{f['object']}; pulls of it fail"),
+    "fault-exhaust-ips": "fault: {taken} free addresses of {object}'s range {range} leaked; CNI ADD will fail",
+    "fault-fail-csi": lambda f: (f"fault: the CSI node plugin on {f['object']} fails its next {f['times']} "
+                                 f"NodeStage/NodePublish call{'s' if f['times'] != 1 else ''}"),
+})
+
+__all__ = ["Faults"]

@@ -1,0 +1,197 @@
+"""Pod status as the kubelet generates it (kubelet_pods.go generateAPIPodStatus, getPhase; status/generate.go).
+
+What the kubelet knows about each pod lives in a `PodRecord`; the API status is always regenerated from it and
+the runtime, then written only when it differs from the stored one (the status manager's job).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..objects import get_condition, timestamp
+from .runtime import Container, Runtime
+
+CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
+
+
+@dataclass
+class ContainerRecord:
+    """The kubelet's view of one container of the pod spec across restarts."""
+
+    name: str
+    container_id: str = ""            # the current runtime container
+    restart_count: int = 0
+    last_terminated: dict | None = None
+    waiting: tuple[str, str] | None = None   # an error waiting reason and message (ErrImagePull, CrashLoopBackOff…)
+    pulling: bool = False
+    ready: bool = False
+    crashes_pending: int = 0
+    restart_due: float | None = None  # a back-off restart already scheduled for this time
+
+
+@dataclass
+class PodRecord:
+    """The kubelet's memory of one pod (by UID): admission, volumes, sandbox, containers, status bookkeeping."""
+
+    uid: str
+    key: str
+    admitted: bool = False
+    rejected: bool = False
+    admitted_at: float = 0.0
+    volumes_ready: bool = False
+    mounts: dict[str, dict] = field(default_factory=dict)   # volume name -> {pv, handle, staging, target, …}
+    sandbox_id: str = ""
+    ip: str = ""
+    containers: dict[str, ContainerRecord] = field(default_factory=dict)
+    transitions: dict[str, tuple[str, str]] = field(default_factory=dict)  # condition -> (status, time)
+    terminating: str = ""              # "", "killed", "sandbox", "volumes", "deleted"
+    waiting_since: float | None = None
+    mount_failures: int = 0
+
+
+def container_state(rec: ContainerRecord, ctr: Container | None) -> tuple[dict, dict]:
+    """The (state, lastState) pair of one container status."""
+    last = {"terminated": rec.last_terminated} if rec.last_terminated else {}
+    if ctr is not None and ctr.running:
+        return {"running": {"startedAt": timestamp(ctr.started_at)}}, last
+    if rec.waiting is not None:
+        reason, message = rec.waiting
+        waiting = {"reason": reason, **({"message": message} if message else {})}
+        if ctr is not None and ctr.exited:
+            last = {"terminated": terminated(ctr)}      # waiting to restart: the exit just seen is the last state
+        return {"waiting": waiting}, last
+    if ctr is not None and ctr.exited:
+        return {"terminated": terminated(ctr)}, last
+    return {"waiting": {"reason": "ContainerCreating"}}, last
+
+
+def terminated(ctr: Container) -> dict:
+    """ContainerStateTerminated of an exited container."""
+    return {"exitCode": ctr.exit_code, "reason": ctr.reason, "startedAt": timestamp(ctr.started_at),
+            "finishedAt": timestamp(ctr.finished_at), "containerID": f"containerd://{ctr.id}"}
+
+
+def container_statuses(pod: dict, rec: PodRecord, runtime: Runtime) -> list[dict]:
+    """status.containerStatuses, in spec order."""
+    out = []
+    for spec in pod["spec"].get("containers") or []:
+        crec = rec.containers.get(spec["name"]) or ContainerRecord(spec["name"])
+        ctr = runtime.containers.get(crec.container_id) if crec.container_id else None
+        state, last = container_state(crec, ctr)
+        status = {"name": spec["name"], "state": state, "lastState": last,
+                  "ready": bool(crec.ready and ctr is not None and ctr.running), "restartCount": crec.restart_count,
+                  "image": ctr.image if ctr else spec.get("image", ""), "imageID": ctr.image_id if ctr else ""}
+        if ctr is not None:
+            status["containerID"] = f"containerd://{ctr.id}"
+        status["started"] = bool(ctr is not None and ctr.running)
+        out.append(status)
+    return out
+
+
+def get_phase(pod: dict, statuses: list[dict], terminal: bool = False) -> str:
+    """getPhase over the regular containers (init containers are not modelled)."""
+    running = waiting = stopped = succeeded = unknown = 0
+    for st in statuses:
+        state = st["state"]
+        if "running" in state:
+            running += 1
+        elif "terminated" in state:
+            stopped += 1
+            succeeded += state["terminated"]["exitCode"] == 0
+        elif "waiting" in state:
+            if st["lastState"].get("terminated"):
+                stopped += 1
+            else:
+                waiting += 1
+        else:
+            unknown += 1
+    policy = pod["spec"].get("restartPolicy", "Always")
+    if terminal and running == 0 and unknown == 0 and waiting == 0:
+        return "Succeeded" if stopped == succeeded else "Failed"
+    if waiting > 0:
+        return "Pending"
+    if running > 0 and unknown == 0:
+        return "Running"
+    if running == 0 and stopped > 0 and unknown == 0:
+        if policy == "Always":
+            return "Running"
+        if stopped == succeeded:
+            return "Succeeded"
+        if policy == "Never":
+            return "Failed"
+        return "Running"
+    return "Pending"
+
+
+def _condition(rec: PodRecord, pod: dict, ctype: str, status: str, now: float, reason: str = "",
+               message: str = "") -> dict:
+    """One pod condition; lastTransitionTime moves only when the status changes."""
+    prev = rec.transitions.get(ctype)
+    if prev is None or prev[0] != status:
+        rec.transitions[ctype] = (status, timestamp(now))
+    cond = {"type": ctype}
+    generation = pod["metadata"].get("generation")
+    if generation is not None:
+        cond["observedGeneration"] = generation
+    cond.update({"status": status, "lastProbeTime": None, "lastTransitionTime": rec.transitions[ctype][1]})
+    if reason:
+        cond["reason"] = reason
+    if message:
+        cond["message"] = message
+    return cond
+
+
+def pod_conditions(pod: dict, rec: PodRecord, statuses: list[dict], phase: str, now: float) -> list[dict]:
+    """The five conditions in the order generateAPIPodStatus writes them."""
+    sandbox_ready = bool(rec.sandbox_id and rec.ip and not rec.terminating)
+    conds = [_condition(rec, pod, "PodReadyToStartContainers", "True" if sandbox_ready else "False", now),
+             _condition(rec, pod, "Initialized", "True", now)]
+    unready = [st["name"] for st in statuses if not st["ready"]]
+    if phase in ("Succeeded", "Failed"):
+        reason, message = ("PodCompleted" if phase == "Succeeded" else "PodFailed"), ""
+        ready = "False"
+    elif unready:
+        reason, message = "ContainersNotReady", f"containers with unready status: [{' '.join(unready)}]"
+        ready = "False"
+    else:
+        reason, message, ready = "", "", "True"
+    conds.append(_condition(rec, pod, "Ready", ready, now, reason, message))
+    conds.append(_condition(rec, pod, "ContainersReady", ready, now, reason, message))
+    scheduled = get_condition(pod, "PodScheduled")
+    if scheduled and scheduled.get("status") == "True":
+        rec.transitions.setdefault("PodScheduled", ("True", scheduled.get("lastTransitionTime")))
+    conds.append(_condition(rec, pod, "PodScheduled", "True", now))
+    return conds
+
+
+def generate_api_pod_status(pod: dict, rec: PodRecord, runtime: Runtime, now: float, host_ip: str,
+                            terminal: bool = False) -> dict:
+    """generateAPIPodStatus: phase, conditions, IPs, startTime, container statuses, qosClass (kept)."""
+    old = pod.get("status") or {}
+    statuses = container_statuses(pod, rec, runtime)
+    phase = get_phase(pod, statuses, terminal)
+    status: dict = {}
+    generation = pod["metadata"].get("generation")
+    if generation is not None:
+        status["observedGeneration"] = generation
+    status["phase"] = phase
+    status["conditions"] = pod_conditions(pod, rec, statuses, phase, now)
+    status["hostIP"] = host_ip
+    status["hostIPs"] = [{"ip": host_ip}]
+    if rec.ip:
+        status["podIP"] = rec.ip
+        status["podIPs"] = [{"ip": rec.ip}]
+    status["startTime"] = old.get("startTime") or timestamp(rec.admitted_at)
+    status["containerStatuses"] = statuses
+    if old.get("qosClass"):
+        status["qosClass"] = old["qosClass"]
+    return status
+
+
+def status_summary(status: dict) -> dict:
+    """The facts a trace record keeps about a written status."""
+    return {"phase": status.get("phase"),
+            "conditions": [(c["type"], c["status"]) for c in status.get("conditions", [])],
+            "containers": [(c["name"], next(iter(c["state"])), (c["state"].get("waiting") or {}).get("reason", ""),
+                            c["ready"], c["restartCount"]) for c in status.get("containerStatuses", [])],
+            "podIP": status.get("podIP", "")}
