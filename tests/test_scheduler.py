@@ -134,7 +134,7 @@ def test_untolerated_taint_filter_and_toleration():
     create(c, pod("x", cpu="1200m"))
     c.run()
     message = c.get("pod", "x")["status"]["conditions"][0]["message"]
-    assert message == ("0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. "
+    assert message == ("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. "
                        "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
                        "2 No preemption victims found for incoming pod..")
     row = s.decisions["default/x"][-1].filters["node-1"]
@@ -158,7 +158,7 @@ def test_all_nodes_tainted_preemption_not_helpful():
     create(c, pod("p"))
     c.run()
     assert scheduled_events(c) == [("FailedScheduling", "0/3 nodes are available: 3 node(s) had untolerated "
-                                    "taint(s). preemption: 0/3 nodes are available: 3 Preemption is not "
+                                    "taint {node-role.kubernetes.io/control-plane: }. preemption: 0/3 nodes are available: 3 Preemption is not "
                                     "helpful for scheduling..")]
 
 
@@ -277,7 +277,7 @@ def test_unschedulable_pod_is_retried_when_a_node_is_added():
     p = c.get("pod", "big")                   # TaintNodesByCondition: a new node is not-ready:NoSchedule at first
     assert not p["spec"].get("nodeName") and c.now == 1.0      # the retry waited out the 1 s back-off
     assert condition(p, "PodScheduled")["message"].startswith(
-        "0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Insufficient cpu.")
+        "0/4 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 3 Insufficient cpu.")
     edit_node(c, "node-4", lambda n: n["spec"].pop("taints"))    # what the node lifecycle does once it is Ready
     assert any("NodeTaintChange node-4 may help 1 unschedulable pod(s): default/big -> backoffQ" in str(r)
                for r in c.trace)

@@ -187,7 +187,6 @@ class NodeLifecycleController(Controller):
     def try_update_node_health(self, node: dict) -> tuple[dict, dict | None]:
         """tryUpdateNodeHealth: returns the Ready condition as observed and as it is after this pass."""
         name, now = node["metadata"]["name"], self.now
-        node = deep_copy(node)
         created = parse_timestamp(node["metadata"]["creationTimestamp"])
         health = self.health.get(name)
         current = get_condition(node, "Ready")
@@ -200,15 +199,15 @@ class NodeLifecycleController(Controller):
             else:
                 health.ready = None
         else:
-            observed = deep_copy(current)
+            observed = current               # cached objects are never changed in place: no copy needed
             grace = NODE_MONITOR_GRACE_PERIOD
             saved = health.ready if health else None
             if health is None or saved is None:
-                health = NodeHealth(now, now, deep_copy(current), health.lease_renew if health else None)
+                health = NodeHealth(now, now, current, health.lease_renew if health else None)
             elif saved.get("lastHeartbeatTime") != current.get("lastHeartbeatTime"):
                 transition = now if saved.get("lastTransitionTime") != current.get("lastTransitionTime") \
                     else health.ready_transition
-                health = NodeHealth(now, transition, deep_copy(current), health.lease_renew)
+                health = NodeHealth(now, transition, current, health.lease_renew)
         lease = self.lease_informer.get(f"{LEASE_NAMESPACE}/{name}")
         renew = lease.get("spec", {}).get("renewTime") if lease else None
         if renew:
@@ -219,6 +218,7 @@ class NodeLifecycleController(Controller):
         self.health[name] = health
         if now <= health.probe_timestamp + grace:
             return observed, current
+        node = deep_copy(node)
         changed = []
         for ctype in UNKNOWN_CONDITIONS:
             cond = get_condition(node, ctype)

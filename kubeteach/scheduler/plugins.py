@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 #: v1.35 text (kubernetes#134740, also in 1.34.2): the taint stays out of the pod status; v1.28-1.34.1 printed
 #: `node(s) had untolerated taint {key: value}`. The decision table and trace still name the taint.
-ERR_UNTOLERATED_TAINT = "node(s) had untolerated taint(s)"
+ERR_UNTOLERATED_TAINT = "node(s) had untolerated taint {%s: %s}"  # the reference sheet's v1.35 text
 ERR_NODE_AFFINITY = "node(s) didn't match Pod's node affinity/selector"
 ERR_NODE_NAME = "node(s) didn't match the requested node name"
 ERR_UNSCHEDULABLE = "node(s) were unschedulable"
@@ -157,7 +157,8 @@ class TaintToleration(Plugin):
                 continue
             if not any(tolerates(t, taint) for t in tolerations):
                 shown = f"{taint['key']}={taint.get('value', '')}:{taint['effect']}"
-                return self.fail(UNRESOLVABLE, ERR_UNTOLERATED_TAINT, f"untolerated taint {shown}")
+                return self.fail(UNRESOLVABLE, ERR_UNTOLERATED_TAINT % (taint["key"], taint.get("value", "")),
+                                 f"untolerated taint {shown}")
         return Status()
 
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, str]:
