@@ -32,7 +32,8 @@ class EventRecorder:
         key = (m.get("uid"), field_path, etype, reason, message)
         ns = m.get("namespace") or "default"
         if self.record:
-            self.record("event", f"{obj.get('kind', '')} {ns}/{m['name']}", type=etype, reason=reason,
+            where = f"{m['namespace']}/{m['name']}" if m.get("namespace") else m["name"]
+            self.record("event", f"{obj.get('kind', '')} {where}", type=etype, reason=reason,
                         message=message)
         prev = self._seen.get(key)
         if prev is not None:

@@ -116,7 +116,7 @@ class APIServer:
 
     def _logger(self, req: Request) -> Callable[..., None]:
         def log(actor: str, action: str, obj: str = "", always: bool = False, **detail: Any) -> None:
-            if req.quiet and not always:
+            if req.quiet:
                 return
             if req.verbose or always or action in ("request", "stored"):
                 if action == "request" and not req.verbose and req.verb in ("get", "list", "watch"):
