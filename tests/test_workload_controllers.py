@@ -1,13 +1,12 @@
 """Deployment and ReplicaSet controllers: the reference sheet's numbers (sections 1.4, 2, 7.2)."""
 
 import pytest
+from conftest import deployment
 
 import kubeteach as kt
 from kubeteach.controllers import deploymentutil as du
 from kubeteach.controllers.replicaset import deletion_rank
 from kubeteach.objects import timestamp
-
-from conftest import deployment
 
 
 def _d(replicas, surge="25%", unavailable="25%"):
