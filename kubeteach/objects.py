@@ -88,6 +88,24 @@ def controller_ref(obj: dict) -> dict | None:
     return None
 
 
+def controller_uid(obj: dict) -> list[str]:
+    """An informer index function: the UID of the object's controller, if it has one."""
+    ref = controller_ref(obj)
+    return [ref["uid"]] if ref else []
+
+
+def tolerates(toleration: dict, taint: dict) -> bool:
+    """Toleration.ToleratesTaint: effect and key (when set) must match; Exists matches any value."""
+    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
+        return False
+    if toleration.get("key") and toleration["key"] != taint.get("key"):
+        return False
+    op = toleration.get("operator") or "Equal"
+    if op == "Exists":
+        return True
+    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
+
+
 # --- labels and selectors (apimachinery/pkg/labels, pkg/apis/meta/v1/helpers.go) ------------------------------
 
 

@@ -12,6 +12,7 @@ from ..objects import (
     annotations_of,
     compute_hash,
     controller_ref,
+    controller_uid,
     deep_copy,
     is_being_deleted,
     key_of,
@@ -35,9 +36,9 @@ class DeploymentController(Controller):
         self.rs_informer = factory.informer("replicasets")
         self.pod_informer = factory.informer("pods")
         self.d_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
-        self.rs_informer.add_index("controller-uid", _controller_uid)
+        self.rs_informer.add_index("controller-uid", controller_uid)
         self.rs_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
-        self.pod_informer.add_index("controller-uid", _controller_uid)
+        self.pod_informer.add_index("controller-uid", controller_uid)
         self.d_informer.add_handler(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
         self.rs_informer.add_handler(self._rs_changed, lambda old, new: self._rs_changed(new), self._rs_changed)
         self.pod_informer.add_handler(on_delete=self._pod_deleted)
@@ -481,11 +482,6 @@ class DeploymentController(Controller):
 
 def _cond(status: dict, ctype: str) -> dict | None:
     return next((c for c in status.get("conditions") or [] if c["type"] == ctype), None)
-
-
-def _controller_uid(obj: dict) -> list[str]:
-    ref = controller_ref(obj)
-    return [ref["uid"]] if ref else []
 
 
 __all__ = ["DeploymentController", "is_pod_active", "timestamp"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..apiserver import APIError
 from ..objects import (
     controller_ref,
+    controller_uid,
     deep_copy,
     get_condition,
     is_being_deleted,
@@ -69,8 +70,8 @@ class ReplicaSetController(Controller):
         self.rs_informer = factory.informer("replicasets")
         self.pod_informer = factory.informer("pods")
         self.rs_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
-        self.rs_informer.add_index("controller-uid", _controller_uid)
-        self.pod_informer.add_index("controller-uid", _controller_uid)
+        self.rs_informer.add_index("controller-uid", controller_uid)
+        self.pod_informer.add_index("controller-uid", controller_uid)
         self.pod_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
         self.expectations: dict[str, Expectations] = {}
         self.rs_informer.add_handler(self.enqueue, lambda old, new: self.enqueue(new), self._rs_deleted)
@@ -319,11 +320,6 @@ class ReplicaSetController(Controller):
         if (min_ready and status.get("readyReplicas", 0) == rs["spec"].get("replicas", 1)
                 and status.get("availableReplicas", 0) != rs["spec"].get("replicas", 1)):
             self.queue.add_after(key_of(rs), float(min_ready), kind="work")
-
-
-def _controller_uid(obj: dict) -> list[str]:
-    ref = controller_ref(obj)
-    return [ref["uid"]] if ref else []
 
 
 def _log_bucket(since: str | None, now: float) -> float:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..apiserver import APIError
 from ..loop import Entry
-from ..objects import get_condition, timestamp
+from ..objects import get_condition, timestamp, tolerates
 from ..trace import narrative
 from . import Controller
 
@@ -34,18 +34,6 @@ class TimedWorker:
 
 def no_execute_taints(node: dict) -> list[dict]:
     return [t for t in node.get("spec", {}).get("taints") or [] if t.get("effect") == "NoExecute"]
-
-
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """Toleration.ToleratesTaint: effect (empty matches all), key (empty matches all), then the operator."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    if toleration.get("key") and toleration["key"] != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 def get_matching_tolerations(taints: list[dict], tolerations: list[dict]) -> tuple[bool, list[dict]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..objects import tolerates
 from .cache import NodeInfo, Resource, host_ports, pod_requests, ports_conflict
 from .framework import MAX_NODE_SCORE, SKIP, SUCCESS, UNRESOLVABLE, UNSCHEDULABLE, Status, default_normalize_score
 
@@ -65,18 +66,6 @@ class Plugin:
 
 
 # --- helpers: tolerations and node selectors (component-helpers/scheduling/corev1) --------------------------------
-
-
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """Toleration.ToleratesTaint: effect and key (when set) must match; Exists matches any value."""
-    if toleration.get("effect") and toleration["effect"] != taint.get("effect"):
-        return False
-    if toleration.get("key") and toleration["key"] != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 def _requirement_matches(req: dict, value: str | None) -> bool:
