@@ -1,4 +1,4 @@
-"""The `kubeteach` command: run the seed story in a terminal."""
+"""The `kubeteach` command: the seed story in a terminal (`walkthrough`) and the interview answer (`answer`)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import KUBERNETES_VERSION
+from .answer import interview_answer
 from .cluster import Cluster
 
 
@@ -15,7 +16,18 @@ def main(argv: list[str] | None = None) -> int:
     walk = sub.add_parser("walkthrough", help="kubectl create -f MANIFEST, then every hop of the trace")
     walk.add_argument("manifest", nargs="?", default="data/deployment.yaml")
     walk.add_argument("--seed", type=int, default=0)
+    ans = sub.add_parser("answer", help="run the whole story (create, a lost pod, an update) and print the "
+                                        "interview answer written from its trace")
+    ans.add_argument("manifest", nargs="?", default="data/deployment.yaml")
+    ans.add_argument("--seed", type=int, default=0)
+    ans.add_argument("--image", default="nginx:1.26", help="the image the update sets (default nginx:1.26)")
+    ans.add_argument("--short", action="store_true", help="the 60-second version")
     args = parser.parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+def walkthrough(args: argparse.Namespace) -> int:
+    """`kubeteach walkthrough`: create the manifest, run to settled, print every record of the trace."""
     c = Cluster(seed=args.seed)
     result = c.kubectl(f"create -f {args.manifest}")
     print(f"$ kubectl create -f {args.manifest}\n{result}")
@@ -26,6 +38,33 @@ def main(argv: list[str] | None = None) -> int:
         print(rec)
     return 0
 
+
+def answer(args: argparse.Namespace) -> int:
+    """`kubeteach answer`: the seed's eight steps from a real run: create, lose a pod, update the image."""
+    c = Cluster(seed=args.seed)
+    result = c.kubectl(f"create -f {args.manifest}")
+    if result.returncode:
+        print(result, file=sys.stderr)
+        return result.returncode
+    c.run()
+    deployments = c.list("deployments")
+    pods = c.list("pods")
+    if pods:
+        c.faults.kill_pod(pods[0]["metadata"]["name"])
+        c.run()
+    if deployments:
+        d = deployments[0]
+        container = d["spec"]["template"]["spec"]["containers"][0]["name"]
+        update = c.kubectl(f"set image deployment/{d['metadata']['name']} {container}={args.image}")
+        if update.returncode:
+            print(update, file=sys.stderr)
+            return update.returncode
+        c.run()
+    print(interview_answer(c, short=args.short))
+    return 0
+
+
+COMMANDS = {"walkthrough": walkthrough, "answer": answer}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,212 @@
+"""The interview answer, written from a cluster's own trace: the seed's eight steps with the real names and numbers.
+
+`interview_answer(c)` is the long answer, `interview_answer(c, short=True)` the 60-second version. A step the
+trace has not shown yet (no update, no self-healing) says so and names the command that would show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .trace import Record
+
+
+@dataclass
+class Facts:
+    """What the trace shows, hop by hop; empty fields are hops that have not happened yet."""
+
+    create: Record | None = None
+    authn: Record | None = None
+    authz: Record | None = None
+    admitted: Record | None = None
+    validated: Record | None = None
+    stored: Record | None = None
+    replica_sets: list[Record] = field(default_factory=list)
+    pods_created: list[Record] = field(default_factory=list)
+    scheduled: Record | None = None
+    bound: Record | None = None
+    sandbox: Record | None = None
+    pull: Record | None = None
+    started: Record | None = None
+    csi: list[Record] = field(default_factory=list)
+    faults: list[Record] = field(default_factory=list)
+    replacement: Record | None = None
+    scale_steps: list[Record] = field(default_factory=list)
+
+
+def gather(records: list[Record]) -> Facts:
+    """Pick the first occurrence of each hop out of the trace (and every ReplicaSet creation and rollout step)."""
+    f = Facts()
+    for rec in records:
+        a = rec.action
+        if f.create is None:
+            if rec.actor == "kubectl" and a == "request" and str(rec.detail.get("what", "")).startswith("create deployment"):
+                f.create = rec
+            continue
+        if a == "authenticated" and f.authn is None:
+            f.authn = rec
+        elif a == "authorized" and f.authz is None:
+            f.authz = rec
+        elif a == "admitted" and f.admitted is None:
+            f.admitted = rec
+        elif a == "validated" and f.validated is None:
+            f.validated = rec
+        elif a == "stored" and f.stored is None and "/deployments/" in rec.object:
+            f.stored = rec
+        elif a == "create-rs":
+            f.replica_sets.append(rec)
+        elif a == "event" and rec.detail.get("reason") == "SuccessfulCreate":
+            if not f.faults:
+                f.pods_created.append(rec)
+            elif f.replacement is None:
+                f.replacement = rec
+        elif a == "scheduled" and f.scheduled is None:
+            f.scheduled = rec
+        elif a == "bound" and f.bound is None:
+            f.bound = rec
+        elif a == "kubelet-sandbox" and f.sandbox is None:
+            f.sandbox = rec
+        elif a in ("kubelet-pull", "kubelet-image-present") and f.pull is None:
+            f.pull = rec
+        elif a == "kubelet-start" and f.started is None:
+            f.started = rec
+        elif a == "kubelet-csi":
+            f.csi.append(rec)
+        elif a.startswith("fault-"):
+            f.faults.append(rec)
+        elif a in ("scale-rs", "hold-old") and len(f.replica_sets) > 1:
+            f.scale_steps.append(rec)
+    return f
+
+
+def _pod_name(rec: Record) -> str:
+    return str(rec.detail.get("message", "")).removeprefix("Created pod: ")
+
+
+def _steps(f: Facts) -> list[tuple[str, str]]:
+    """The eight steps as (title, paragraph) pairs."""
+    d = f.create.detail
+    who = f.authn.detail.get("user", "") if f.authn else ""
+    steps = [("kubectl",
+              f"`kubectl create -f` reads the manifest, finds the API path from discovery and sends "
+              f"{d.get('method', 'POST')} {f.create.object} as user \"{d.get('user', '')}\", with the credentials "
+              f"of the current context in ~/.kube/config.")]
+
+    s2 = [f"kube-apiserver authenticates it ({who})" if who else "kube-apiserver authenticates it"]
+    if f.authz:
+        s2.append(f"authorizes {f.authz.detail.get('verb')} on {f.authz.detail.get('resource')}: "
+                  f"{f.authz.detail.get('reason')}")
+    if f.admitted:
+        n = len(f.admitted.detail.get("defaulted", []))
+        s2.append(f"runs admission and defaulting ({n} fields filled in, e.g. strategy RollingUpdate 25%/25%, "
+                  f"revisionHistoryLimit 10, progressDeadlineSeconds 600)")
+    if f.validated:
+        s2.append(f"validates it ({f.validated.detail.get('facts')})")
+    if f.stored:
+        s2.append(f"and writes it to etcd at {f.stored.object} (revision {f.stored.detail.get('revision')}); "
+                  f"201 Created goes back to kubectl and a watch event goes to "
+                  f"{', '.join(f.stored.detail.get('watchers', [])) or 'the watchers'}")
+    steps.append(("API server, authentication, authorization, admission, etcd", "; ".join(s2) + "."))
+
+    if f.replica_sets:
+        rs = f.replica_sets[0].detail
+        pods = ", ".join(_pod_name(r) for r in f.pods_created if str(r.object).endswith(rs["rs"])) or "its pods"
+        steps.append(("controllers",
+                      f"The deployment-controller in kube-controller-manager sees the new Deployment through its "
+                      f"informer, hashes the pod template (pod-template-hash {rs['hash']}) and creates ReplicaSet "
+                      f"{rs['rs']} with revision {rs.get('revision', '1')} ({rs.get('math', '')}). The "
+                      f"replicaset-controller sees the ReplicaSet and creates {pods}, owned by it through "
+                      f"ownerReferences; a new pod has no spec.nodeName yet."))
+    else:
+        steps.append(("controllers", "Not in your trace yet: start the controllers and `run()`."))
+
+    if f.scheduled:
+        s = f.scheduled.detail
+        totals = ", ".join(f"{n} {t}" for n, t in sorted(s.get("totals", {}).items()))
+        best = max(s.get("totals", {}).values(), default=0)
+        tie = " (a tie, broken at random)" if list(s.get("totals", {}).values()).count(best) > 1 else ""
+        steps.append(("scheduler",
+                      f"default-scheduler takes {f.scheduled.object} from its queue, filters the nodes "
+                      f"({s.get('feasible')} of {s.get('all_nodes')} feasible), scores them ({totals}) and picks "
+                      f"{s.get('winner')}{tie}; it only writes a Binding (POST .../pods/<name>/binding) that sets "
+                      f"spec.nodeName."))
+    else:
+        steps.append(("scheduler", "Not in your trace yet: start kube-scheduler and `run()`."))
+
+    if f.sandbox:
+        k = [f"The kubelet on {f.sandbox.actor.removeprefix('kubelet/')} sees the pod bound to its node, "
+             f"asks the CRI runtime for a pod sandbox (pause container), and the CNI plugin gives it "
+             f"{f.sandbox.detail.get('ip')} from the node's podCIDR {f.sandbox.detail.get('cidr')}"]
+        if f.csi:
+            calls = " → ".join(dict.fromkeys(str(r.detail.get("call")) for r in f.csi))
+            k.append(f"CSI mounts the volume ({calls} on {f.csi[0].detail.get('pv')})")
+        else:
+            k.append("no volumes here, so CSI has nothing to mount (a PVC would add provision → attach → "
+                     "NodeStageVolume → NodePublishVolume)")
+        if f.pull is not None and f.pull.action == "kubelet-pull":
+            k.append(f"it pulls {f.pull.detail.get('image')} ({f.pull.detail.get('size')} bytes, "
+                     f"{f.pull.detail.get('seconds')} s)")
+        if f.started:
+            k.append(f"starts container {f.started.detail.get('container')} and reports the pod Running with "
+                     f"its IP through the status subresource")
+        steps.append(("kubelet, CRI, CNI, CSI", "; ".join(k) + "."))
+    else:
+        steps.append(("kubelet, CRI, CNI, CSI", "Not in your trace yet: a kubelet has not started a pod."))
+
+    kills = [r for r in f.faults if r.action in ("fault-kill-pod", "fault-crash", "fault-fail-node")]
+    if kills:
+        r = kills[0]
+        steps.append(("self-healing",
+                      f"When {r.object} was hit ({r.action.removeprefix('fault-').replace('-', ' ')}), the "
+                      f"replicaset-controller saw fewer pods than spec.replicas and created "
+                      f"{_pod_name(f.replacement) if f.replacement else 'a replacement'}; a crashing container is restarted by the kubelet with back-off (10 s doubling to 5 min), "
+                      f"and a dead node's pods are evicted after the 300 s not-ready toleration."))
+    else:
+        steps.append(("self-healing",
+                      "Not in your trace yet: try `c.faults.kill_pod(name)` and `run()` — the "
+                      "replicaset-controller creates a replacement to keep spec.replicas."))
+
+    if len(f.replica_sets) > 1:
+        old, new = f.replica_sets[0].detail, f.replica_sets[1].detail
+        steps.append(("update trigger",
+                      f"Changing the template (e.g. `kubectl set image`) changes its hash: {old['hash']} → "
+                      f"{new['hash']}. The deployment-controller finds no ReplicaSet for the new hash and creates "
+                      f"{new['rs']} (revision {new.get('revision')}); scaling alone would not."))
+        last = f.scale_steps[-1].detail if f.scale_steps else {}
+        steps.append(("rolling update",
+                      f"It then scales {new['rs']} up and {old['rs']} down within maxSurge/maxUnavailable "
+                      f"({new.get('math', '')}); each old scale-down waits for new pods to be available "
+                      f"(last step: {last.get('math', 'n/a')}), until the old ReplicaSet is at 0 and kept "
+                      f"for `kubectl rollout undo`."))
+    else:
+        steps.append(("update trigger",
+                      "Not in your trace yet: `kubectl set image deployment/<name> <container>=<image>` changes "
+                      "the template, and so its pod-template-hash."))
+        steps.append(("rolling update", "Not in your trace yet: the rollout follows the update trigger."))
+    return steps
+
+
+def interview_answer(cluster_or_records: object, short: bool = False) -> str:
+    """The eight-step answer (or, with short=True, the 60-second version) from a Cluster or a list of records."""
+    records = getattr(cluster_or_records, "trace", cluster_or_records)
+    f = gather(list(records))
+    if f.create is None:
+        return "Your trace has no `kubectl create` of a Deployment yet: run `c.kubectl(\"create -f data/deployment.yaml\")`."
+    steps = _steps(f)
+    if not short:
+        return "\n\n".join(f"{i}. **{title}** — {text}" for i, (title, text) in enumerate(steps, 1))
+    rs = f.replica_sets[0].detail["rs"] if f.replica_sets else "a ReplicaSet"
+    node = f.scheduled.detail.get("winner") if f.scheduled else "a node"
+    ip = f.sandbox.detail.get("ip") if f.sandbox else "a pod IP"
+    key = f.stored.object if f.stored else "etcd"
+    update = (f"A template change gives a new pod-template-hash, so {f.replica_sets[1].detail['rs']} is created "
+              f"and the rollout trades old pods for new within maxSurge and maxUnavailable."
+              if len(f.replica_sets) > 1 else
+              "A template change gives a new pod-template-hash, so a new ReplicaSet is created and the rollout "
+              "trades old pods for new within maxSurge and maxUnavailable.")
+    return (f"kubectl sends the Deployment to kube-apiserver, which authenticates, authorizes, admits (defaults), "
+            f"validates and stores it in etcd at {key}. Controllers watch: the deployment-controller creates "
+            f"{rs}, the replicaset-controller creates the pods. The scheduler binds each pod to a node ({node}); "
+            f"that node's kubelet creates the sandbox through CRI, gets {ip} from CNI, mounts volumes through CSI, "
+            f"pulls the image and starts the container, then reports status. If a pod dies, the ReplicaSet "
+            f"replaces it. {update}")
