@@ -1,8 +1,10 @@
 """kubeteach: what happens after `kubectl create -f deployment.yaml`, simulated faithfully and deterministically.
 
-The public face: `Cluster` (the loop, kubectl, the store, the trace), `KUBERNETES_VERSION`, and the errors.
+The public face: `Cluster` (the loop, kubectl, the store, the trace), `interview_answer` (the seed's eight steps
+from a cluster's own trace), `KUBERNETES_VERSION`, and the errors.
 """
 
+from .answer import interview_answer
 from .apiserver import APIError
 from .cluster import Cluster, RunResult
 from .kubectl import KubectlError, Result
@@ -10,4 +12,5 @@ from .trace import Record, Trace
 
 KUBERNETES_VERSION = "v1.35"
 
-__all__ = ["APIError", "Cluster", "KUBERNETES_VERSION", "KubectlError", "Record", "Result", "RunResult", "Trace"]
+__all__ = ["APIError", "Cluster", "KUBERNETES_VERSION", "KubectlError", "Record", "Result", "RunResult", "Trace",
+           "interview_answer"]
