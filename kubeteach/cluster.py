@@ -24,6 +24,7 @@ from .objects import Randomness, deep_copy, parse_selector, timestamp
 from .trace import Record, Trace
 
 MAX_STEPS = 200_000
+NODE_NETWORK = ipaddress.ip_network("172.18.0.0/16")  # the nodes' own addresses (InternalIP), as on a kind network
 #: every component a cluster runs by default, in the order they start
 COMPONENTS = ["deployment-controller", "replicaset-controller", "garbage-collector", "node-lifecycle-controller",
               "taint-eviction-controller", "persistentvolume-binder-controller", "pvc-protection-controller",
@@ -332,6 +333,9 @@ class Cluster:
         items = nodes.get("items")
         count = int(nodes.get("count", 3)) if not items else len(items)
         network = ipaddress.ip_network(self.definition.get("cluster", {}).get("podCIDR", "10.244.0.0/16"))
+        if count + 1 > 2 ** (24 - network.prefixlen):
+            # too small for one /24 per node: widen it, as an admin would give a big cluster --cluster-cidr=/13
+            network = network.supernet(new_prefix=24 - count.bit_length())
         # 10.244.0.0/24 is the control plane's; workers get the next /24s, as --allocate-node-cidrs gives them
         subnets = itertools.islice(network.subnets(new_prefix=24), 1, None)
         zones = nodes.get("zones") or []
@@ -357,7 +361,7 @@ class Cluster:
                     "capacity": capacity,
                     "allocatable": allocatable(capacity, reserved),
                     "conditions": node_conditions(0.0, ready=True),
-                    "addresses": [{"type": "InternalIP", "address": f"172.18.0.{i + 2}"},
+                    "addresses": [{"type": "InternalIP", "address": str(NODE_NETWORK[i + 2])},
                                   {"type": "Hostname", "address": name}],
                     "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
                     "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
