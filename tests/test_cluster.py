@@ -66,10 +66,10 @@ def test_stored_is_not_running_without_controllers():
 
 
 def test_big_clusters_get_a_wider_cluster_cidr_and_unique_node_addresses():
-    specs = Cluster(nodes=1000, components=[]).node_specs()
+    specs = kt.Cluster(nodes=1000, components=[]).node_specs()
     cidrs = [n["spec"]["podCIDR"] for n in specs]
     addresses = [n["status"]["addresses"][0]["address"] for n in specs]
     assert len(set(cidrs)) == 1000 and len(set(addresses)) == 1000
     # 10.244.0.0/16 holds 255 worker /24s; 1,000 nodes need a /14, which still starts at 10.244.0.0
     assert cidrs[0] == "10.244.1.0/24" and cidrs[-1] == "10.247.232.0/24"
-    assert Cluster(components=[]).node_specs()[2]["status"]["addresses"][0]["address"] == "172.18.0.4"
+    assert kt.Cluster(components=[]).node_specs()[2]["status"]["addresses"][0]["address"] == "172.18.0.4"

@@ -72,6 +72,20 @@ def max_unavailable(d: dict) -> int:
     return min(resolve_fenceposts(ru.get("maxSurge"), ru.get("maxUnavailable"), replicas)[1], replicas)
 
 
+def max_unavailable_math(d: dict) -> str:
+    """How MaxUnavailable was resolved, in numbers: `maxUnavailable = floor(25% of 10) = 2`."""
+    ru = _rolling(d)
+    value = max_unavailable(d)
+    if ru is None:
+        return f"maxUnavailable = {value} (not a RollingUpdate)"
+    raw, replicas = ru.get("maxUnavailable"), d["spec"].get("replicas", 1)
+    if scaled_value(raw, replicas, False) == 0 and scaled_value(ru.get("maxSurge"), replicas, True) == 0:
+        return f"maxUnavailable = {value} (maxSurge and maxUnavailable both resolve to 0)"
+    if isinstance(raw, str) and raw.endswith("%"):
+        return f"maxUnavailable = floor({raw} of {replicas}) = {value}"
+    return f"maxUnavailable = {value}"
+
+
 def new_rs_new_replicas(d: dict, others: list[dict], new_rs: dict) -> tuple[int, str]:
     """NewRSNewReplicas: how big the new RS may be now, and the arithmetic that says so."""
     replicas = d["spec"].get("replicas", 1)
@@ -348,9 +362,11 @@ narrative({
     "scale-rs": lambda f: (f"sync {f['object']}: scale {f['rs']} from {f['old']} to {f['new']}"
                            + (f" ({f['why']}" + (f": {f['math']}" if f.get("math") else "") + ")" if f.get("why")
                               else "")),
-    "hold-old": ("sync {object}: old ReplicaSets stay: maxScaledDown = allPods {allPods} - minAvailable "
-                 "{minAvailable} - newRSUnavailable {newRSUnavailable} = {maxScaledDown} (maxUnavailable "
-                 "{maxUnavailable}); wait for new pods to become available"),
+    "hold-old": lambda f: (f"sync {f['object']}: old ReplicaSets stay: maxScaledDown = allPods {f['allPods']} - "
+                           f"minAvailable {f['minAvailable']} - newRSUnavailable {f['newRSUnavailable']} = "
+                           f"{f['maxScaledDown']} ("
+                           + (f.get("budget") or f"maxUnavailable {f['maxUnavailable']}")
+                           + "); wait for new pods to become available"),
     "recreate-wait": "sync {object}: Recreate waits until every old pod has stopped before creating the new "
                      "ReplicaSet",
     "revision": "ReplicaSet {object} is the new ReplicaSet again: revision {revision}",
