@@ -147,7 +147,7 @@ class DeploymentController(Controller):
 
     def check_paused_conditions(self, d: dict) -> None:
         """checkPausedConditions: Progressing=Unknown DeploymentPaused / DeploymentResumed."""
-        if d["spec"].get("progressDeadlineSeconds") is None:
+        if not du.has_progress_deadline(d):
             return
         cond = du.get_condition(d, "Progressing")
         if cond and cond.get("reason") == du.TIMED_OUT_REASON:
@@ -187,7 +187,7 @@ class DeploymentController(Controller):
                 rs = self.client.update("replicasets", rs)
                 self.record("revision", key_of(rs), revision=du.revision(rs))
             self._sync_deployment_revision(d, str(du.revision(rs)))
-            if du.get_condition(d, "Progressing") is None and d["spec"].get("progressDeadlineSeconds") is not None:
+            if du.get_condition(d, "Progressing") is None and du.has_progress_deadline(d):
                 du.set_condition(d, du.condition("Progressing", "True", du.FOUND_NEW_RS_REASON,
                                                  f'Found new replica set "{rs["metadata"]["name"]}"', self.now))
                 updated = self.client.update_status("deployments", d)
@@ -229,7 +229,7 @@ class DeploymentController(Controller):
             self.recorder.event(d, "Normal", "ScalingReplicaSet",
                                 f"Scaled up replica set {name} from 0 to {new_replicas}")
         self._sync_deployment_revision(d, new_revision)
-        if d["spec"].get("progressDeadlineSeconds") is not None:
+        if du.has_progress_deadline(d):
             du.set_condition(d, du.condition("Progressing", "True", du.NEW_RS_REASON,
                                              f'Created new replica set "{name}"', self.now))
             updated = self.client.update_status("deployments", d)
@@ -343,17 +343,22 @@ class DeploymentController(Controller):
         min_available = d["spec"].get("replicas", 1) - max_unavailable
         new_unavailable = new_rs["spec"].get("replicas", 0) - new_rs.get("status", {}).get("availableReplicas", 0)
         max_scaled_down = all_pods - min_available - new_unavailable
+        budget = (f"{du.max_unavailable_math(d)}, minAvailable = {d['spec'].get('replicas', 1)} - "
+                  f"{max_unavailable} = {min_available}")
         facts = {"allPods": all_pods, "minAvailable": min_available, "newRSUnavailable": new_unavailable,
-                 "maxScaledDown": max_scaled_down, "maxUnavailable": max_unavailable}
+                 "maxScaledDown": max_scaled_down, "maxUnavailable": max_unavailable, "budget": budget}
         if max_scaled_down <= 0:
             self.record("hold-old", key_of(d), **facts)
             return False, old_rss
-        old_rss, cleaned = self.cleanup_unhealthy_replicas(old_rss, d, max_scaled_down)
+        budget += (f"; maxScaledDown = allPods {all_pods} - minAvailable {min_available} - newRSUnavailable "
+                   f"{new_unavailable} = {max_scaled_down}")
+        old_rss, cleaned = self.cleanup_unhealthy_replicas(old_rss, d, max_scaled_down, budget)
         all_rss = [new_rs, *old_rss]
-        scaled_down, old_rss = self.scale_down_old_replica_sets_for_rolling_update(all_rss, old_rss, d)
+        scaled_down, old_rss = self.scale_down_old_replica_sets_for_rolling_update(all_rss, old_rss, d, budget)
         return cleaned + scaled_down > 0, old_rss
 
-    def cleanup_unhealthy_replicas(self, old_rss: list[dict], d: dict, max_cleanup: int) -> tuple[list[dict], int]:
+    def cleanup_unhealthy_replicas(self, old_rss: list[dict], d: dict, max_cleanup: int, budget: str = ""
+                                   ) -> tuple[list[dict], int]:
         """Scale down old RSs' unavailable pods first, oldest RS first, at most max_cleanup."""
         total = 0
         out = []
@@ -363,14 +368,15 @@ class DeploymentController(Controller):
                 out.append(rs)
                 continue
             down = min(max_cleanup - total, replicas - available)
-            _, rs = self.scale_replica_set(rs, replicas - down, d, "cleanupUnhealthyReplicas",
-                                           math=f"{replicas - available} unavailable, {max_cleanup} allowed")
+            _, rs = self.scale_replica_set(rs, replicas - down, d, "cleanupUnhealthyReplicas", math=(
+                f"{budget + '; ' if budget else ''}{replicas - available} unavailable, {max_cleanup} allowed"))
             total += down
             out.append(rs)
         return out, total
 
-    def scale_down_old_replica_sets_for_rolling_update(self, all_rss: list[dict], old_rss: list[dict], d: dict
-                                                       ) -> tuple[int, list[dict]]:
+    def scale_down_old_replica_sets_for_rolling_update(self, all_rss: list[dict], old_rss: list[dict], d: dict,
+                                                       budget: str = "") -> tuple[int, list[dict]]:
+        """Scale old RSs down, oldest first, by as many as are available above minAvailable."""
         replicas = d["spec"].get("replicas", 1)
         min_available = replicas - du.max_unavailable(d)
         available = sum(rs.get("status", {}).get("availableReplicas", 0) for rs in all_rss)
@@ -385,8 +391,8 @@ class DeploymentController(Controller):
                 out.append(rs)
                 continue
             down = min(current, total - done)
-            _, rs = self.scale_replica_set(rs, current - down, d, "scaleDownOldReplicaSetsForRollingUpdate",
-                                           math=f"available {available} - minAvailable {min_available} = {total}")
+            _, rs = self.scale_replica_set(rs, current - down, d, "scaleDownOldReplicaSetsForRollingUpdate", math=(
+                f"{budget + '; ' if budget else ''}available {available} - minAvailable {min_available} = {total}"))
             done += down
             out.append(rs)
         return done, out

@@ -311,10 +311,16 @@ def deployment_progressing(d: dict, new: dict) -> bool:
             or new.get("availableReplicas", 0) > old.get("availableReplicas", 0))
 
 
+def has_progress_deadline(d: dict) -> bool:
+    """HasProgressDeadline: progressDeadlineSeconds is set and is not MaxInt32 ("never")."""
+    deadline = d["spec"].get("progressDeadlineSeconds")
+    return deadline is not None and deadline != 2**31 - 1
+
+
 def sync_progressing(d: dict, status: dict, new_rs: dict | None, now: float) -> float | None:
     """syncRolloutStatus's Progressing condition; returns when to look again for the deadline, if ever."""
     deadline = d["spec"].get("progressDeadlineSeconds")
-    if deadline is None or deadline >= 2**31 - 1:
+    if not has_progress_deadline(d):
         status["conditions"] = [c for c in status["conditions"] if c["type"] != "Progressing"]
         return None
     current = get_condition(d, "Progressing")
@@ -364,9 +370,7 @@ narrative({
                               else "")),
     "hold-old": lambda f: (f"sync {f['object']}: old ReplicaSets stay: maxScaledDown = allPods {f['allPods']} - "
                            f"minAvailable {f['minAvailable']} - newRSUnavailable {f['newRSUnavailable']} = "
-                           f"{f['maxScaledDown']} ("
-                           + (f.get("budget") or f"maxUnavailable {f['maxUnavailable']}")
-                           + "); wait for new pods to become available"),
+                           f"{f['maxScaledDown']} ({f['budget']}); wait for new pods to become available"),
     "recreate-wait": "sync {object}: Recreate waits until every old pod has stopped before creating the new "
                      "ReplicaSet",
     "revision": "ReplicaSet {object} is the new ReplicaSet again: revision {revision}",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 HASH_LABEL = "pod-template-hash"
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 #: annotations a rollback keeps from the Deployment instead of copying them from the ReplicaSet (rollback.go)
 ANNOTATIONS_TO_SKIP = ("kubectl.kubernetes.io/last-applied-configuration", REVISION,
                        "deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas",
@@ -310,7 +311,11 @@ def _patch_verb(ctx: Context, res: Resource, name: str, verb: str) -> int:
         if paused:
             raise KubectlError(f"{where} can't restart paused deployment (run rollout resume first)")
         stamp = timestamp(ctx.cluster.now)
-        patch = {"spec": {"template": {"metadata": {"annotations": {"kubectl.kubernetes.io/restartedAt": stamp}}}}}
+        current = ((d["spec"].get("template") or {}).get("metadata") or {}).get("annotations") or {}
+        if current.get(RESTARTED_AT) == stamp:    # the same second: the computed patch is empty
+            raise KubectlError(f"failed to create patch for {name}: if restart has already been triggered within "
+                               "the past second, please wait before attempting to trigger another")
+        patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
         word = "restarted"
     try:
         ctx.client.patch(res.resource, ctx.namespace, name, patch)
