@@ -1,0 +1,146 @@
+"""The rollout timeline: spec.replicas of each ReplicaSet of a Deployment over virtual time, ready pods, and the
+rolling update's bounds (replicas + maxSurge above, replicas - maxUnavailable below).
+
+The data comes from the store's history (every write to the Deployment, its ReplicaSets and their pods, in
+revision order); a revision's virtual time comes from the trace's `stored` records, which carry the revision.
+"""
+
+from __future__ import annotations
+
+import bisect
+import io
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..apiserver.resources import lookup
+from ..controllers.deploymentutil import max_surge, max_unavailable, revision
+from ..objects import controller_ref, get_condition
+
+
+def _revision_times(cluster: Any) -> tuple[list[int], list[float]]:
+    """(revisions, times) of every traced etcd write, sorted by revision, to look up when a revision happened."""
+    pairs = sorted({(int(r.detail["revision"]), r.time) for r in cluster.trace
+                    if r.action == "stored" and r.detail.get("revision") is not None})
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _time_of(rev: int, revs: list[int], times: list[float]) -> float:
+    """The virtual time of a revision: its own write's record, else the last traced write before it."""
+    i = bisect.bisect_right(revs, rev) - 1
+    return times[i] if i >= 0 else 0.0
+
+
+def _ready(pod: dict) -> bool:
+    """An active pod (no deletionTimestamp) whose Ready condition is True, as the ReplicaSet controller counts."""
+    if pod["metadata"].get("deletionTimestamp"):
+        return False
+    cond = get_condition(pod, "Ready")
+    return bool(cond and cond.get("status") == "True")
+
+
+def rollout_series(cluster: Any, name: str, namespace: str = "default") -> dict[str, Any]:
+    """The timeline's data as plain lists, one entry per write (revision) that changed the rollout.
+
+    Keys: `revision`, `time`, `desired`, `max_total` (replicas + maxSurge), `min_available` (replicas -
+    maxUnavailable), `ready` (ready active pods), `total` (sum of the ReplicaSets' spec.replicas), and
+    `replicasets`: {name: spec.replicas per entry}; `rs_revision`: {name: deployment.kubernetes.io/revision}.
+    """
+    dep_key = lookup("deployments").key(namespace, name)
+    rs_prefix = f"{lookup('replicasets').prefix}{namespace}/"
+    pod_prefix = f"{lookup('pods').prefix}{namespace}/"
+    dep_events = cluster.etcd.events(0, dep_key)
+    dep_events = [e for e in dep_events if e.kv.key == dep_key]
+    if not dep_events:
+        raise KeyError(f'deployments.apps "{name}" not found in namespace "{namespace}"')
+    dep_uid = (dep_events[-1].prev if dep_events[-1].type == "DELETED" else dep_events[-1].kv).value[
+        "metadata"]["uid"]
+    events = sorted(dep_events + cluster.etcd.events(0, rs_prefix) + cluster.etcd.events(0, pod_prefix),
+                    key=lambda e: e.revision)
+    revs, times = _revision_times(cluster)
+
+    deployment: dict | None = None
+    rs_uids: dict[str, str] = {}                     # uid -> ReplicaSet name, for the deployment's ReplicaSets
+    replicas: dict[str, int] = {}
+    rs_revision: dict[str, str] = {}
+    ready: dict[str, bool] = {}
+    out: dict[str, Any] = {k: [] for k in ("revision", "time", "desired", "max_total", "min_available", "ready",
+                                           "total")}
+    columns: dict[str, list[int]] = {}
+    for ev in events:
+        obj = ev.kv.value if ev.type != "DELETED" else ev.prev.value
+        key = ev.kv.key
+        if key == dep_key:
+            if obj["metadata"].get("uid") != dep_uid:
+                continue
+            deployment = None if ev.type == "DELETED" else obj
+        elif key.startswith(rs_prefix):
+            ref = controller_ref(obj)
+            if not ref or ref.get("uid") != dep_uid:
+                continue
+            rs_name = obj["metadata"]["name"]
+            rs_uids[obj["metadata"]["uid"]] = rs_name
+            replicas[rs_name] = 0 if ev.type == "DELETED" else int(obj["spec"].get("replicas", 1))
+            rs_revision[rs_name] = str(revision(obj))
+        else:
+            ref = controller_ref(obj)
+            if not ref or ref.get("uid") not in rs_uids:
+                continue
+            ready[obj["metadata"]["name"]] = ev.type != "DELETED" and _ready(obj)
+        if deployment is None:
+            continue
+        desired = int(deployment["spec"].get("replicas", 1))
+        out["revision"].append(ev.revision)
+        out["time"].append(_time_of(ev.revision, revs, times))
+        out["desired"].append(desired)
+        out["max_total"].append(desired + max_surge(deployment))
+        out["min_available"].append(desired - max_unavailable(deployment))
+        out["ready"].append(sum(ready.values()))
+        out["total"].append(sum(replicas.values()))
+        for rs_name in replicas:
+            columns.setdefault(rs_name, [0] * (len(out["revision"]) - 1))
+        for rs_name, col in columns.items():
+            col.append(replicas.get(rs_name, 0))
+    order = sorted(columns, key=lambda n: (int(rs_revision.get(n, "0") or 0), n))
+    out["replicasets"] = {n: columns[n] for n in order}
+    out["rs_revision"] = {n: rs_revision[n] for n in order}
+    return out
+
+
+class TimelineFigure(Figure):
+    """A matplotlib Figure that shows itself as PNG in Jupyter without pyplot (no global state)."""
+
+    series: dict[str, Any] = {}
+
+    def _repr_png_(self) -> bytes:
+        buf = io.BytesIO()
+        FigureCanvasAgg(self).print_png(buf)
+        return buf.getvalue()
+
+
+def rollout_timeline(cluster: Any, name: str, namespace: str = "default", figsize: tuple[float, float] = (8, 4)
+                     ) -> TimelineFigure:
+    """A Figure of a Deployment's rollout: replicas per ReplicaSet, ready pods, and the surge/unavailable bounds."""
+    s = rollout_series(cluster, name, namespace)
+    fig = TimelineFigure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    fig.series = s
+    ax = fig.subplots()
+    t = s["time"]
+    for rs_name, values in s["replicasets"].items():
+        ax.step(t, values, where="post", linewidth=2, label=f"{rs_name} (revision {s['rs_revision'][rs_name]})")
+    ax.step(t, s["ready"], where="post", color="black", linewidth=1.5, linestyle="--", label="ready pods")
+    ax.step(t, s["max_total"], where="post", color="#d62728", linewidth=1, linestyle=":",
+            label="replicas + maxSurge")
+    ax.step(t, s["min_available"], where="post", color="#9467bd", linewidth=1, linestyle=":",
+            label="replicas - maxUnavailable")
+    ax.set_xlabel("virtual time (s)")
+    ax.set_ylabel("pods")
+    ax.set_title(f"Rollout of deployment/{name}")
+    top = max(s["max_total"] + s["total"] + s["ready"] + [1])
+    ax.set_ylim(-0.2, top + 0.8)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    return fig
