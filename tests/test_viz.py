@@ -316,7 +316,7 @@ def test_etcd_view_of_a_write_and_of_the_keys(rollout):
     rev = next(r.detail["revision"] for r in c.trace[i:] if r.action == "stored")
     v = viz.etcd_view(c, revision=rev)
     text = str(v)
-    assert text.splitlines()[0] == (f"revision {rev}: PUT /registry/deployments/default/nginx (MODIFIED, version 7); "
+    assert text.splitlines()[0] == (f"revision {rev}: PUT /registry/deployments/default/nginx (MODIFIED, version 6); "
                                     "written by kubectl: PATCH /apis/apps/v1/namespaces/default/deployments/nginx")
     assert "-      - image: nginx:1.25\n+      - image: nginx:1.26\n" in text
     assert "-  generation: 1\n+  generation: 2\n" in text

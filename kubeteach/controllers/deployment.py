@@ -186,12 +186,14 @@ class DeploymentController(Controller):
                 rs["spec"]["minReadySeconds"] = d["spec"].get("minReadySeconds", 0)
                 rs = self.client.update("replicasets", rs)
                 self.record("revision", key_of(rs), revision=du.revision(rs))
-            self._sync_deployment_revision(d, str(du.revision(rs)))
+                return rs  # the Deployment's revision follows on the next sync, as in Go
+            needs_update = self._set_deployment_revision(d, str(du.revision(rs)))
             if du.get_condition(d, "Progressing") is None and du.has_progress_deadline(d):
                 du.set_condition(d, du.condition("Progressing", "True", du.FOUND_NEW_RS_REASON,
                                                  f'Found new replica set "{rs["metadata"]["name"]}"', self.now))
-                updated = self.client.update_status("deployments", d)
-                d["metadata"]["resourceVersion"] = updated["metadata"]["resourceVersion"]
+                needs_update = True
+            if needs_update:
+                self._update_status(d)
             return rs
         if not create:
             return None
@@ -228,12 +230,13 @@ class DeploymentController(Controller):
         if new_replicas > 0:
             self.recorder.event(d, "Normal", "ScalingReplicaSet",
                                 f"Scaled up replica set {name} from 0 to {new_replicas}")
-        self._sync_deployment_revision(d, new_revision)
+        needs_update = self._set_deployment_revision(d, new_revision)
         if du.has_progress_deadline(d):
             du.set_condition(d, du.condition("Progressing", "True", du.NEW_RS_REASON,
                                              f'Created new replica set "{name}"', self.now))
-            updated = self.client.update_status("deployments", d)
-            d["metadata"]["resourceVersion"] = updated["metadata"]["resourceVersion"]
+            needs_update = True
+        if needs_update:
+            self._update_status(d)
         return created
 
     def _hash_collision(self, d: dict, rs: dict, rs_list: list[dict], err: APIError) -> dict:
@@ -249,13 +252,19 @@ class DeploymentController(Controller):
         self.record("collision", key_of(d), rs=rs["metadata"]["name"], count=count)
         raise err
 
-    def _sync_deployment_revision(self, d: dict, revision: str) -> None:
-        """SetDeploymentRevision: the Deployment carries the new RS's revision annotation (written by UpdateStatus)."""
+    @staticmethod
+    def _set_deployment_revision(d: dict, revision: str) -> bool:
+        """SetDeploymentRevision: the Deployment carries the new RS's revision annotation; True if it changed."""
         ann = d["metadata"].setdefault("annotations", {})
-        if ann.get(du.REVISION) != revision:
-            ann[du.REVISION] = revision
-            updated = self.client.update_status("deployments", d)
-            d["metadata"]["resourceVersion"] = updated["metadata"]["resourceVersion"]
+        if ann.get(du.REVISION) == revision:
+            return False
+        ann[du.REVISION] = revision
+        return True
+
+    def _update_status(self, d: dict) -> None:
+        """UpdateStatus (annotations ride along: the status strategy keeps only spec and labels from the old object)."""
+        updated = self.client.update_status("deployments", d)
+        d["metadata"]["resourceVersion"] = updated["metadata"]["resourceVersion"]
 
     # --- scaling -----------------------------------------------------------------------------------------------
 
