@@ -8,6 +8,7 @@ import sys
 from . import KUBERNETES_VERSION
 from .answer import interview_answer
 from .cluster import Cluster
+from .server.command import add_serve_parser, serve_command
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     ans.add_argument("--seed", type=int, default=0)
     ans.add_argument("--image", default="nginx:1.26", help="the image the update sets (default nginx:1.26)")
     ans.add_argument("--short", action="store_true", help="the 60-second version")
+    add_serve_parser(sub)
     args = parser.parse_args(argv)
     return COMMANDS[args.command](args)
 
@@ -64,7 +66,7 @@ def answer(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"walkthrough": walkthrough, "answer": answer}
+COMMANDS = {"walkthrough": walkthrough, "answer": answer, "serve": serve_command}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,8 +6,10 @@ definition shaped like `data/cluster.yaml`.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import itertools
+import uuid
 from dataclasses import dataclass
 from importlib import resources as _resources
 from pathlib import Path
@@ -21,6 +23,7 @@ from .client import Client
 from .etcd import Etcd
 from .loop import Component, Loop
 from .objects import Randomness, deep_copy, parse_selector, timestamp
+from .snapshot import Journal, Journaled, journaled
 from .trace import Record, Trace
 
 MAX_STEPS = 200_000
@@ -64,7 +67,9 @@ class Cluster:
     """A simulated Kubernetes cluster on a virtual clock; every random choice comes from `seed`."""
 
     def __init__(self, nodes: int | None = None, seed: int | None = None, definition: dict | None = None,
-                 components: list[str] | None = None):
+                 components: list[str] | None = None, etcd: str | None = None):
+        self.journal = Journal({"nodes": nodes, "seed": seed, "definition": definition, "components": components,
+                                "etcd": etcd})      # external inputs, for save()/load() (snapshot.py)
         self.definition = deep_copy(definition) if definition is not None else default_definition()
         if nodes is not None:
             self.definition.setdefault("nodes", {})["count"] = nodes
@@ -75,7 +80,12 @@ class Cluster:
         self.loop = Loop()
         self.trace = Trace()
         self._step_records: list[Record] | None = None
-        self.etcd = Etcd()
+        if etcd:                                      # a real etcd (http://127.0.0.1:2379), emptied of /registry/
+            from .etcd_remote import RemoteEtcd
+
+            self.etcd = RemoteEtcd(etcd)
+        else:
+            self.etcd = Etcd()
         self.ca = CertificateAuthority(self.seed)
         self.api = APIServer(self.etcd, lambda: self.loop.now, self.rnd, self.record, self.ca)
         self.components: dict[str, Component] = {}
@@ -87,7 +97,7 @@ class Cluster:
         self.started: dict[str, Any] = {}
         from .faults import Faults
 
-        self.faults = Faults(self)
+        self.faults = Journaled(Faults(self), self.journal, "faults")
         self._start_components(COMPONENTS if components is None else components)
         self.trace.clear()
         from .kubectl import Kubectl
@@ -116,6 +126,7 @@ class Cluster:
         """Virtual seconds since the cluster started (at 2026-01-01T00:00:00Z)."""
         return self.loop.now
 
+    @journaled
     def step(self) -> list[Record] | None:
         """Run exactly one unit of work; returns its trace records, or None once the cluster is settled."""
         if self.loop.busy <= 0:
@@ -130,14 +141,25 @@ class Cluster:
         finally:
             self._step_records = None
 
+    @journaled
     def run(self, seconds: float | None = None) -> RunResult:
-        """Step until settled; or, with `seconds`, advance the clock that far doing all work that falls due."""
+        """Step until settled; or, with `seconds`, advance the clock that far doing all work that falls due.
+
+        A `progress` attribute, if set (`c.progress = ProgressBar()`, kubeteach.loop), is called as
+        progress(steps, now, done) every 1000 steps and once at the end (long runs in the CLI and notebooks)."""
+        progress = getattr(self, "progress", None)
         steps = 0
         if seconds is None:
             while steps < MAX_STEPS:
                 if self.step() is None:
+                    if progress:
+                        progress(steps, self.now, True)
                     return RunResult(steps, self.now, True)
                 steps += 1
+                if progress and steps % 1000 == 0:
+                    progress(steps, self.now, False)
+            if progress:
+                progress(steps, self.now, True)
             return RunResult(steps, self.now, False)
         end = self.loop.now + seconds
         while steps < MAX_STEPS:
@@ -153,7 +175,11 @@ class Cluster:
             finally:
                 self._step_records = None
             steps += 1
+            if progress and steps % 1000 == 0:
+                progress(steps, self.now, False)
         self.loop.now = max(self.loop.now, end)
+        if progress:
+            progress(steps, self.now, True)
         return RunResult(steps, self.now, self.loop.busy <= 0)
 
     def wait_until(self, done: Any, timeout: float = 600.0) -> bool:
@@ -199,11 +225,13 @@ class Cluster:
             self.components[name] = Component(name)
         return self.components[name]
 
+    @journaled
     def stop(self, name: str) -> None:
         """Switch a component off: its work waits (`kube-scheduler`, `kube-controller-manager`, `kubelet/node-1`)."""
         for comp in self._matching(name):
             comp.running = False
 
+    @journaled
     def start(self, name: str) -> None:
         """Switch a component back on: it relists and catches up on the work that waited."""
         for comp in self._matching(name):
@@ -245,13 +273,30 @@ class Cluster:
                                           e["metadata"].get("creationTimestamp", ""),
                                           int(e["metadata"]["resourceVersion"])))
 
+    @journaled
     def kubectl(self, command: str, user: str | None = None) -> Any:
         """Run a kubectl command line against this cluster; returns a result with stdout, stderr, returncode."""
         return self._kubectl.run(command, user=user)
 
+    @journaled
     def client(self, user: str = "admin", actor: str = "kubectl") -> Client:
         """A client with a kubeconfig user's credentials (for scripts and tests that talk to the API directly)."""
         return Client(self.api, self.users[user].credentials, actor, verbose=True, user=user)
+
+    # --- snapshots ----------------------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write a snapshot: the journal of external inputs and the store's contents (see snapshot.py)."""
+        from . import snapshot
+
+        snapshot.save(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Cluster:
+        """Rebuild a saved cluster by replaying its journal; the store must come out as it was saved."""
+        from . import snapshot
+
+        return snapshot.load(cls, path)
 
     # --- kubeconfig ---------------------------------------------------------------------------------------------
 
@@ -364,7 +409,7 @@ class Cluster:
                     "addresses": [{"type": "InternalIP", "address": str(NODE_NETWORK[i + 2])},
                                   {"type": "Hostname", "address": name}],
                     "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-                    "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux",
+                    "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", **machine_ids(self.seed, name),
                                  "kubeletVersion": nodes.get("kubeletVersion", "v1.35.0"),
                                  "containerRuntimeVersion": nodes.get("containerRuntimeVersion",
                                                                       "containerd://2.1.4"),
@@ -373,6 +418,13 @@ class Cluster:
                     "images": [],
                 }})
         return out
+
+
+def machine_ids(seed: int, node: str) -> dict:
+    """machineID, systemUUID and bootID as a kubelet reads them from the host; derived from seed and name."""
+    digest = hashlib.sha256(f"{seed}/{node}".encode()).hexdigest()
+    return {"machineID": digest[:32], "systemUUID": str(uuid.UUID(digest[32:64])),
+            "bootID": str(uuid.UUID(digest[:32])), "kubeProxyVersion": ""}
 
 
 def allocatable(capacity: dict, reserved: dict) -> dict:

@@ -475,3 +475,19 @@ def test_trace_shows_the_rollout_arithmetic_for_ten_replicas():
     downs = [r.detail for r in c.trace[mark:] if r.action == "scale-rs" and r.detail["rs"] == old]
     assert sum(x["old"] - x["new"] for x in downs) == 10 and all("maxScaledDown = allPods" in x["math"]
                                                                  for x in downs)
+
+
+def test_scaling_mid_rollout_refreshes_every_replica_set_annotation_so_the_rollout_finishes():
+    """scale() calls scaleReplicaSet on every active RS, also those whose size stays: their desired-replicas
+    annotation must follow, or each later sync is a "scaling event" and the rollout never moves again."""
+    c = start(replicas=1, strategy={"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}})
+    for command, steps in [("set image deployment/nginx nginx=nginx:1.26", 0), ("scale deployment/nginx --replicas=3", 1),
+                           ("set image deployment/nginx nginx=nginx:1.27", 3), ("scale deployment/nginx --replicas=5", 0)]:
+        ok(c, command)
+        for _ in range(steps):
+            c.step()
+    c.run()
+    d = c.get("deployment", "nginx")
+    assert (d["status"].get("updatedReplicas"), d["status"].get("availableReplicas")) == (5, 5)
+    for rs in c.list("replicasets"):
+        assert rs["metadata"]["annotations"][du.DESIRED_REPLICAS] == "5" or rs["spec"]["replicas"] == 0

@@ -217,9 +217,6 @@ class APIServer:
         if req.resource.namespaced and body_ns and body_ns != ns:
             raise bad_request("the namespace of the provided object does not match the namespace sent on the "
                               "request")
-        if not obj["metadata"].get("name") and not obj["metadata"].get("generateName"):
-            raise APIError(422, "Invalid", f'{req.resource.kind} "" is invalid: metadata.name: Required value: '
-                           "name or generateName is required")
         self._admit_and_validate(req, obj, None, log)
         self.storage.prepare_for_create(req.resource, obj, ns)
         generated = obj["metadata"]["name"] if obj["metadata"].get("generateName") and not req.name else ""

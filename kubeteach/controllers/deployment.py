@@ -312,7 +312,7 @@ class DeploymentController(Controller):
         if d["spec"].get("strategy", {}).get("type") != "RollingUpdate":
             return
         for rs, target, math_ in du.proportional_scale(d, [new_rs, *old_rss] if new_rs else old_rss):
-            self.scale_replica_set(rs, target, d, "proportional scaling", math=math_)
+            self.scale_replica_set(rs, target, d, "proportional scaling", math=math_)  # a no-op if nothing moves
 
     # --- RollingUpdate (rolling.go) -----------------------------------------------------------------------------
 

@@ -202,39 +202,48 @@ def is_saturated(d: dict, rs: dict) -> bool:
 
 
 def proportional_scale(d: dict, rss: list[dict]) -> list[tuple[dict, int, str]]:
-    """Share a scale-up or -down among active RSs by their size (GetProportion), leftovers to the largest."""
+    """scale(): every active RS's new size, sharing a scale-up or -down by size (GetProportion), leftovers to the
+    first; unchanged ones are listed too, because scaleReplicaSet also refreshes their replicas annotations."""
     replicas = d["spec"].get("replicas", 1)
     surge = max_surge(d)
     active = filter_active(rss)
     allowed = replicas + surge if replicas > 0 else 0
     current = sum(rs["spec"]["replicas"] for rs in active)
     to_add = allowed - current
-    if to_add == 0:
-        return []
     up = to_add > 0
-    ordered = sorted(active, key=lambda rs: (-rs["spec"]["replicas"],
-                                             _neg_time(rs) if up else rs["metadata"].get("creationTimestamp", ""),
-                                             rs["metadata"]["name"]))
+    if to_add:
+        active = sorted(active, key=lambda rs: (-rs["spec"]["replicas"],
+                                                _neg_time(rs) if up else rs["metadata"].get("creationTimestamp", ""),
+                                                rs["metadata"]["name"]))
     added = 0
     plan = []
-    for rs in ordered:
+    for rs in active:
         size = rs["spec"]["replicas"]
-        annotated = annotations_of(rs).get(MAX_REPLICAS)
-        base = int(annotated) if annotated else d.get("status", {}).get("replicas", 0)
-        if allowed == 0:
-            fraction = -size
-        elif base == 0:
-            fraction = 0
-        else:
-            fraction = int(math.floor(size * allowed / base + 0.5)) - size
-        proportion = min(fraction, to_add - added) if up else max(fraction, to_add - added)
+        proportion = 0
+        if to_add and size and added != to_add:
+            fraction = replica_set_fraction(d, rs, allowed)
+            proportion = min(fraction, to_add - added) if up else max(fraction, to_add - added)
         added += proportion
         plan.append([rs, size + proportion])
-    if plan and added != to_add:
+    if plan and to_add:
         plan[0][1] = max(plan[0][1] + to_add - added, 0)
     return [(rs, target, f"allowed {allowed} = {replicas} + maxSurge {surge}; {current} now; "
                          f"{rs['spec']['replicas']} -> {target}")
-            for rs, target in plan if target != rs["spec"]["replicas"]]
+            for rs, target in plan]
+
+
+def replica_set_fraction(d: dict, rs: dict, allowed: int) -> int:
+    """getReplicaSetFraction: round(size * maxReplicas now / maxReplicas before) - size (before from the annotation)."""
+    size = rs["spec"]["replicas"]
+    if d["spec"].get("replicas", 1) == 0:
+        return -size
+    annotated = annotations_of(rs).get(MAX_REPLICAS)
+    base = int(annotated) if annotated else 0
+    if base == 0:
+        base = d.get("status", {}).get("replicas", 0)
+        if base == 0:
+            return 0
+    return int(math.floor(size * allowed / base + 0.5)) - size
 
 
 def _neg_time(rs: dict) -> float:

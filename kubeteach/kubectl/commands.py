@@ -78,7 +78,7 @@ def _documents(ctx: Context) -> list[manifests.Document]:
 
 def _mapping(ctx: Context, doc: manifests.Document) -> Resource | None:
     """RESTMapper: the resource for a document's apiVersion and kind, or kubectl's mapping error."""
-    problem = manifests.check(doc)
+    problem = doc.error or manifests.check(doc)
     if problem:
         ctx.error(f"error: {problem}")
         return None

@@ -1,7 +1,14 @@
-"""Reading `-f` files as kubectl does: multi-document YAML or JSON, with kubectl's error texts."""
+"""Reading `-f` files as kubectl does: multi-document YAML or JSON, with kubectl's error texts.
+
+kubectl decodes a file one document at a time (`k8s.io/apimachinery/pkg/util/yaml.YAMLOrJSONDecoder`) and checks
+each before it maps and sends it, so a bad document stops the rest of its file while the ones before it have
+already been sent. `load` returns the documents up to and including the first bad one (with its `error`).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,15 +26,136 @@ class Document:
     error: str = ""
 
 
+#: PyYAML's wording -> go-yaml's (gopkg.in/yaml.v2 scannerc.go / parserc.go), which kubectl prints
+GO_YAML_PROBLEMS = [
+    (r"mapping values are not allowed here", "mapping values are not allowed in this context"),
+    (r"found character .* that cannot start any token", "found character that cannot start any token"),
+    (r"found unexpected end of stream", "found unexpected end of stream"),
+    (r"could not find expected ':'", "could not find expected ':'"),
+]
+GO_YAML_CONTEXTS = {"while parsing a block mapping": "did not find expected key",
+                    "while parsing a block collection": "did not find expected '-' indicator",
+                    "while parsing a flow sequence": "did not find expected ',' or ']'",
+                    "while parsing a flow mapping": "did not find expected ',' or '}'"}
+STOP_VALIDATE = "if you choose to ignore these errors, turn validation off with --validate=false"
+
+
 def _yaml_problem(err: yaml.YAMLError) -> str:
-    mark = getattr(err, "problem_mark", None)
+    """go-yaml's error text: `yaml: line N: problem`; scanner errors count lines from 1, parser errors (a go-yaml
+    quirk kept by kubectl) from 0, falling back to the context's line, and no line at all when it is 0."""
     problem = getattr(err, "problem", None) or str(err)
-    line = f"line {mark.line + 1}: " if mark is not None else ""
-    return f"yaml: {line}{problem}"
+    mark, context = getattr(err, "problem_mark", None), getattr(err, "context", None)
+    if isinstance(err, yaml.scanner.ScannerError):
+        problem = next((go for py, go in GO_YAML_PROBLEMS if re.fullmatch(py, problem)), problem)
+        line = mark.line + 1 if mark is not None else 0
+    else:
+        problem = GO_YAML_CONTEXTS.get(context or "", problem)
+        context_mark = getattr(err, "context_mark", None)
+        line = mark.line if mark is not None and mark.line else (context_mark.line if context_mark else 0)
+    return f"yaml: line {line}: {problem}" if line else f"yaml: {problem}"
+
+
+def _go_quote_char(c: str) -> str:
+    """encoding/json quoteChar: the offending byte as Go prints it in a SyntaxError."""
+    if c == "'":
+        return "'\\''"
+    if c == '"':
+        return "'\"'"
+    return "'" + json.dumps(c)[1:-1] + "'"
+
+
+def _json_problem(text: str, err: json.JSONDecodeError) -> str:
+    """encoding/json's SyntaxError for the same mistake, as YAMLOrJSONDecoder wraps it (`json: offset N: ...`)."""
+    if err.pos >= len(text.rstrip()):
+        return "unexpected EOF"
+    c = text[err.pos]
+    if err.msg.startswith("Expecting ',' delimiter"):
+        context = "after object key:value pair" if _innermost(text, err.pos) == "{" else "after array element"
+    elif err.msg.startswith("Expecting ':'"):
+        context = "after object key"
+    elif err.msg.startswith("Expecting property name"):
+        context = "looking for beginning of object key string"
+    elif err.msg.startswith("Invalid control character"):
+        context = "in string literal"
+    else:
+        context = "looking for beginning of value"
+    return f"json: offset {err.pos + 1}: invalid character {_go_quote_char(c)} {context}"
+
+
+def _innermost(text: str, pos: int) -> str:
+    """The bracket (`{` or `[`) that encloses `pos`, skipping string literals."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text[:pos]:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append(ch)
+        elif ch in "}]" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
+
+
+def _yaml_chunks(text: str) -> list[str]:
+    """YAMLReader: documents split at lines that start with `---` (only spaces or a comment may follow)."""
+    chunks, current = [], []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("---"):
+            rest = line[3:].strip()
+            if rest and not rest.startswith("#"):
+                raise ValueError(f"invalid Yaml document separator: {rest}")
+            if current:
+                chunks.append("".join(current))
+            current = []
+            continue
+        current.append(line)
+    if current:
+        chunks.append("".join(current))
+    return chunks
+
+
+def _decode(text: str) -> tuple[list[object], str]:
+    """The documents of one file and the error that stopped decoding ("" if none), as YAMLOrJSONDecoder reads
+    them: a stream that starts with `{` is tried as JSON first; if the first object fails, as YAML (and the JSON
+    error is the one reported when both fail)."""
+    values: list[object] = []
+    if text.lstrip().startswith("{"):
+        decoder, pos = json.JSONDecoder(), len(text) - len(text.lstrip())
+        while pos < len(text):
+            try:
+                value, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as err:
+                if len(values) > 1:
+                    return values, _json_problem(text, err)
+                yaml_values, yaml_error = _decode_yaml(text[pos:])
+                if yaml_error:
+                    return values, _json_problem(text, err)
+                return values + yaml_values, ""
+            values.append(value)
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+        return values, ""
+    return _decode_yaml(text)
+
+
+def _decode_yaml(text: str) -> tuple[list[object], str]:
+    values: list[object] = []
+    try:
+        chunks = _yaml_chunks(text)
+    except ValueError as err:
+        return values, str(err)
+    for chunk in chunks:
+        try:
+            values.append(yaml.safe_load(chunk))
+        except yaml.YAMLError as err:
+            return values, f"error converting YAML to JSON: {_yaml_problem(err)}"
+    return values, ""
 
 
 def load(paths: list[str], base: Path | None = None) -> list[Document]:
-    """Every object in the files, in order; a malformed file stops the whole command, as in kubectl."""
+    """Every object in the files, in order; a bad document ends its file (it is returned with its error)."""
     docs: list[Document] = []
     for p in paths:
         path = Path(p) if base is None or Path(p).is_absolute() else base / p
@@ -37,31 +165,33 @@ def load(paths: list[str], base: Path | None = None) -> list[Document]:
             else [path]
         for f in files:
             source = str(f) if path.is_dir() else p
-            text = f.read_text()
-            try:
-                parsed = list(yaml.safe_load_all(text))
-            except yaml.YAMLError as err:
-                raise KubectlError(f"error parsing {source}: error converting YAML to JSON: {_yaml_problem(err)}"
-                                   ) from None
-            for obj in parsed:
+            values, error = _decode(f.read_text())
+            for obj in values:
                 if obj is None:
                     continue
-                if not isinstance(obj, dict):
-                    raise KubectlError(f"error parsing {source}: error unmarshaling JSON: json: cannot unmarshal "
-                                       f"{type(obj).__name__.replace('str', 'string').replace('list', 'array')} "
-                                       "into Go value of type map[string]interface {}")
-                if obj.get("kind") == "List" or (obj.get("kind", "").endswith("List") and "items" in obj):
+                doc = Document(source, obj if isinstance(obj, dict) else None)
+                problem = check(doc) if isinstance(obj, dict) else (
+                    f'error validating "{source}": error validating data: invalid object to validate; '
+                    f"{STOP_VALIDATE}")
+                if problem:
+                    docs.append(Document(source, None, problem))
+                    break
+                if obj.get("kind") == "List" or (str(obj.get("kind", "")).endswith("List") and "items" in obj):
                     docs.extend(Document(source, item) for item in obj.get("items") or [])
                     continue
-                docs.append(Document(source, obj))
+                docs.append(doc)
+            else:
+                if error:
+                    docs.append(Document(source, None, f"error parsing {source}: {error}"))
     return docs
 
 
 def check(doc: Document) -> str | None:
-    """kubectl's client-side check that apiVersion and kind are set (the rest is the server's strict decoding)."""
+    """kubectl's client-side check (validation.getObjectKind) that apiVersion and kind are set; the rest is the
+    server's strict decoding. Several problems print as an aggregate: `[apiVersion not set, kind not set]`."""
     obj = doc.obj or {}
-    for field in ("apiVersion", "kind"):
-        if not obj.get(field):
-            return (f'error validating "{doc.source}": error validating data: {field} not set; if you choose to '
-                    "ignore these errors, turn validation off with --validate=false")
-    return None
+    problems = [f"{field} not set" for field in ("apiVersion", "kind") if not obj.get(field)]
+    if not problems:
+        return None
+    text = problems[0] if len(problems) == 1 else "[" + ", ".join(problems) + "]"
+    return f'error validating "{doc.source}": error validating data: {text}; {STOP_VALIDATE}'

@@ -37,24 +37,6 @@ def _copy_function(fn: types.FunctionType, memo: dict[int, Any]) -> types.Functi
     return clone
 
 
-def _copy_proxy(proxy: Any, memo: dict[int, Any]) -> Any:
-    """Copy an object whose `__getattr__` forwards everything (deepcopy's `hasattr(copy, "__setstate__")` on the
-    still-empty copy would recurse forever): a new instance with a deep copy of its __dict__."""
-    clone = object.__new__(type(proxy))
-    memo[id(proxy)] = clone
-    clone.__dict__.update(copy.deepcopy(proxy.__dict__, memo))
-    return clone
-
-
-def _proxy_types() -> list[type]:
-    """Forwarding proxies a cluster holds (kubeteach.snapshot.Journaled, when that module exists)."""
-    try:
-        from ..snapshot import Journaled
-    except ImportError:
-        return []
-    return [Journaled]
-
-
 def copy_cluster(obj: T) -> T:
     """A deep copy of `obj` (a Cluster) that continues independently: closures are copied, not shared.
 
@@ -62,7 +44,7 @@ def copy_cluster(obj: T) -> T:
     widget callbacks on one thread, so nothing else deep-copies meanwhile).
     """
     dispatch = copy._deepcopy_dispatch  # type: ignore[attr-defined]
-    hooks: dict[type, Any] = {types.FunctionType: _copy_function, **dict.fromkeys(_proxy_types(), _copy_proxy)}
+    hooks: dict[type, Any] = {types.FunctionType: _copy_function}
     saved = {t: dispatch[t] for t in hooks if t in dispatch}
     dispatch.update(hooks)
     try:

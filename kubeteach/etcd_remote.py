@@ -1,0 +1,215 @@
+"""A real etcd as the store, through its v3 JSON gateway (/v3/kv/range, put, deleterange, txn): same interface as
+`kubeteach.etcd.Etcd`, same keys, and revisions that are etcd's own (resourceVersion = the key's mod_revision).
+
+Values are stored as JSON (what kube-apiserver writes with `--storage-media-type=application/json`), so
+`etcdctl get /registry/deployments/default/nginx` prints the object. Every write is one transaction whose compare
+on `mod_revision` is the optimistic concurrency the API server relies on.
+
+Watch: the API server's in-process fan-out must see a write before the write returns (that is what makes a
+`step()` deterministic), so this backend tells its watchers about its own writes synchronously, from the write's
+response (etcd returns the new revision and `prev_kv`). Writes by other etcd clients (`etcdctl put`) are read by
+`get`/`range` but not fanned out. `history()` and `events()` replay the changes made through this backend.
+
+Revisions: a fresh etcd is at revision 1, like the embedded store, so a story on a fresh etcd has the same
+revisions. On a used etcd they are shifted by `offset` (= the revision when this store was opened, minus 1);
+determinism tests compare stories with revisions taken relative to that offset.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from .etcd import CompareFailed, KeyValue, Watch, WatchEvent
+
+PREFIX = "/registry/"
+MARKER = "/kubeteach/owner"  # written on first use: /registry/ keys beside it are ours to delete
+
+
+def _b64(text: str | bytes) -> str:
+    return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+
+def _unb64(text: str) -> str:
+    return base64.b64decode(text).decode()
+
+
+def prefix_end(prefix: str) -> str:
+    """clientv3.GetPrefixRangeEnd: the prefix with its last byte plus one (the range [prefix, end))."""
+    raw = bytearray(prefix.encode())
+    for i in range(len(raw) - 1, -1, -1):
+        if raw[i] < 0xFF:
+            raw[i] += 1
+            return _b64(bytes(raw[:i + 1]))
+    return _b64(b"\0")                                  # every key
+
+
+class EtcdUnavailable(ConnectionError):
+    """The etcd endpoint did not answer, or answered with an error."""
+
+
+class RemoteEtcd:
+    """The store in a real etcd v3 (>= 3.4) at `url` (http://127.0.0.1:2379); `fresh` deletes /registry/ first."""
+
+    def __init__(self, url: str, fresh: bool = True, timeout: float = 10.0):
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        if parts.scheme != "http":
+            raise ValueError(f"only http:// etcd endpoints are supported, not {url!r}")
+        self.url = f"http://{parts.netloc}"
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 2379
+        self._timeout = timeout
+        self._local = threading.local()
+        self._log: list[WatchEvent] = []
+        self._history: dict[str, list[WatchEvent]] = {}
+        self._watches: list[Watch] = []
+        if fresh:
+            self._claim()
+        self.offset = self.revision - 1
+
+    def _claim(self) -> None:
+        """Empty /registry/ for a new simulated cluster, but only in an etcd that is empty or kubeteach's own:
+        a real cluster's keys (no MARKER key beside them) are never deleted."""
+        found = self._call("/v3/kv/range", {"key": _b64(PREFIX), "range_end": prefix_end(PREFIX),
+                                            "count_only": True}).get("count", "0")
+        mine = self._call("/v3/kv/range", {"key": _b64(MARKER)}).get("kvs")
+        if int(found) and not mine:
+            raise EtcdUnavailable(f"etcd at {self.url} already holds {found} keys under {PREFIX} that kubeteach did "
+                                  f"not write; point it at an empty, throwaway etcd")
+        self._call("/v3/kv/deleterange", {"key": _b64(PREFIX), "range_end": prefix_end(PREFIX)})
+        self._call("/v3/kv/put", {"key": _b64(MARKER), "value": _b64("kubeteach")})
+
+    # --- transport ------------------------------------------------------------------------------------------
+
+    def _call(self, path: str, body: dict) -> dict:
+        """POST one gateway request on this thread's keep-alive connection (one retry on a dropped connection)."""
+        data = json.dumps(body).encode()
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self._local.conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+            try:
+                conn.request("POST", path, data, {"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                payload = resp.read()
+            except (OSError, http.client.HTTPException) as err:
+                conn.close()
+                self._local.conn = None
+                if attempt == 2:
+                    raise EtcdUnavailable(f"etcd at {self.url}: {err}") from None
+                continue
+            out = json.loads(payload or b"{}")
+            if resp.status != 200 or "error" in out:
+                raise EtcdUnavailable(f"etcd at {self.url}{path}: HTTP {resp.status}: {out.get('error', out)}")
+            return out
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _kv(raw: dict) -> KeyValue:
+        value = json.loads(base64.b64decode(raw["value"])) if raw.get("value") else None
+        return KeyValue(_unb64(raw["key"]), value, int(raw.get("create_revision", 0)),
+                        int(raw.get("mod_revision", 0)), int(raw.get("version", 0)))
+
+    @staticmethod
+    def _encode(value: Any) -> str:
+        return _b64(json.dumps(value, separators=(",", ":")))
+
+    # --- reads ----------------------------------------------------------------------------------------------
+
+    @property
+    def revision(self) -> int:
+        """The store's current revision (the header of a range request)."""
+        return int(self._call("/v3/kv/range", {"key": _b64(PREFIX), "keys_only": True, "limit": 1})
+                   ["header"]["revision"])
+
+    def get(self, key: str) -> KeyValue | None:
+        kvs = self._call("/v3/kv/range", {"key": _b64(key)}).get("kvs")
+        return self._kv(kvs[0]) if kvs else None
+
+    def keys(self, prefix: str = "") -> list[str]:
+        body = {"key": _b64(prefix or "\0"), "range_end": prefix_end(prefix) if prefix else _b64("\0"),
+                "keys_only": True}
+        keys = [_unb64(kv["key"]) for kv in self._call("/v3/kv/range", body).get("kvs", [])]
+        return [k for k in keys if k != MARKER]
+
+    def range(self, prefix: str) -> list[KeyValue]:
+        body = {"key": _b64(prefix), "range_end": prefix_end(prefix)}
+        return [self._kv(kv) for kv in self._call("/v3/kv/range", body).get("kvs", [])]
+
+    def count(self, prefix: str) -> int:
+        body = {"key": _b64(prefix), "range_end": prefix_end(prefix), "count_only": True}
+        return int(self._call("/v3/kv/range", body).get("count", 0))
+
+    def history(self, key: str) -> list[WatchEvent]:
+        """Every change of one key made through this store, oldest first."""
+        return list(self._history.get(key, []))
+
+    def events(self, since_revision: int = 0, prefix: str = "") -> list[WatchEvent]:
+        """The changes after `since_revision` under `prefix`, as a watch started there would replay them."""
+        return [e for e in self._log if e.revision > since_revision and e.kv.key.startswith(prefix)]
+
+    # --- writes ---------------------------------------------------------------------------------------------
+
+    def _txn(self, key: str, expected: int | None, op: dict) -> dict:
+        """One transaction: `op` if the key's mod_revision is `expected` (or always), else read the key."""
+        compare = [] if expected is None else [
+            {"key": _b64(key), "target": "MOD", "result": "EQUAL", "mod_revision": str(expected)}]
+        out = self._call("/v3/kv/txn", {"compare": compare, "success": [op],
+                                        "failure": [{"request_range": {"key": _b64(key)}}]})
+        if not out.get("succeeded"):
+            kvs = out["responses"][0]["response_range"].get("kvs") or []
+            raise CompareFailed(key, expected or 0, int(kvs[0]["mod_revision"]) if kvs else 0)
+        return out
+
+    def put(self, key: str, value: Any, expected_mod_revision: int | None = None) -> KeyValue:
+        """Write `value`; with `expected_mod_revision` (0: must not exist) it is a compare-and-swap."""
+        out = self._txn(key, expected_mod_revision,
+                        {"request_put": {"key": _b64(key), "value": self._encode(value), "prev_kv": True}})
+        rev = int(out["header"]["revision"])
+        raw_prev = out["responses"][0]["response_put"].get("prev_kv")
+        prev = self._kv(raw_prev) if raw_prev else None
+        kv = KeyValue(key, value, prev.create_revision if prev else rev, rev, prev.version + 1 if prev else 1)
+        self._emit(WatchEvent("ADDED" if prev is None else "MODIFIED", kv, prev, rev))
+        return kv
+
+    def delete(self, key: str, expected_mod_revision: int | None = None) -> KeyValue | None:
+        try:
+            out = self._txn(key, expected_mod_revision,
+                            {"request_delete_range": {"key": _b64(key), "prev_kv": True}})
+        except CompareFailed as err:
+            if err.actual == 0:                         # nothing to delete, as with the embedded store
+                return None
+            raise
+        prevs = out["responses"][0]["response_delete_range"].get("prev_kvs") or []
+        if not prevs:
+            return None
+        prev = self._kv(prevs[0])
+        rev = int(out["header"]["revision"])
+        self._emit(WatchEvent("DELETED", KeyValue(key, prev.value, 0, rev, 0), prev, rev))
+        return prev
+
+    # --- watch ----------------------------------------------------------------------------------------------
+
+    def watch(self, prefix: str, callback: Callable[[WatchEvent], None], start_revision: int | None = None) -> Watch:
+        """Call `callback` for every change under `prefix`; with `start_revision`, replay from there first."""
+        w = Watch(prefix, callback)
+        if start_revision is not None:
+            for event in self.events(start_revision - 1, prefix):
+                callback(event)
+        self._watches.append(w)
+        return w
+
+    def _emit(self, event: WatchEvent) -> None:
+        self._log.append(event)
+        self._history.setdefault(event.kv.key, []).append(event)
+        self._watches = [w for w in self._watches if not w.cancelled]
+        for w in self._watches:
+            if event.kv.key.startswith(w.prefix):
+                w.callback(event)
+
+
+__all__ = ["EtcdUnavailable", "RemoteEtcd", "prefix_end"]
