@@ -16,7 +16,8 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     p.add_argument("--speed", type=float, default=1.0,
                    help="virtual seconds per real second (default 1; 0 stops the clock)")
     p.add_argument("--etcd", default=None, help="keep objects in a real etcd at this URL (http://127.0.0.1:2379); "
-                                                "its /registry/ keys are deleted first")
+                                                "it must be empty or used only by kubeteach, whose "
+                                                "old /registry/ keys are deleted first")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--manifest", action="append", default=[],
                    help="kubectl create -f this file before serving (repeatable)")
