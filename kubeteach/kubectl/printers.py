@@ -246,13 +246,13 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    node = dumper.represent_scalar("tag:yaml.org,2002:str", value)
+    """go-yaml's stringv: literal for multi-line, double quotes where a plain scalar would resolve to another type
+    ("true", "1", ""), otherwise plain, or single quotes where the emitter can't write it plain ("a: b")."""
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    probe = yaml.safe_load(value) if value and not value.startswith(("*", "&", "!", "%", "@", "`")) else None
-    if value == "" or not isinstance(probe, str) or probe != value:
+    if value == "" or dumper.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
-    return node
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
 _Dumper.add_representer(str, _str)

@@ -52,7 +52,10 @@ class FaultPanel(w.VBox, Follows):
             self._changing()
             start = len(self.cluster.trace)
             try:
-                getattr(self.cluster.faults, method)(target)
+                if method == "fail_csi":  # its first parameter is `times`; the node is a keyword
+                    self.cluster.faults.fail_csi(node=target)
+                else:
+                    getattr(self.cluster.faults, method)(target)
             except APIError as err:
                 text = f"Error from server ({err.reason}): {err.message}"
             except (KeyError, ValueError) as err:
