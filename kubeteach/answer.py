@@ -160,7 +160,7 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
                       f"When {r.object} was hit ({r.action.removeprefix('fault-').replace('-', ' ')}), the "
                       f"replicaset-controller saw fewer pods than spec.replicas and created "
                       f"{_pod_name(f.replacement) if f.replacement else 'a replacement'}; a crashing container is restarted by the kubelet with back-off (10 s doubling to 5 min), "
-                      f"and a dead node's pods are evicted after the 300 s not-ready toleration."))
+                      f"and the pods of a node that stops reporting are evicted once their 300 s toleration of the node.kubernetes.io/unreachable taint runs out."))
     else:
         steps.append(("self-healing",
                       "Not in your trace yet: try `c.faults.kill_pod(name)` and `run()` — the "

@@ -50,7 +50,10 @@ class RunResult:
     settled: bool
 
     def __repr__(self) -> str:
-        state = "settled" if self.settled else f"stopped at the {MAX_STEPS}-step bound, not settled"
+        if self.steps >= MAX_STEPS:
+            state = f"stopped at the {MAX_STEPS}-step bound, not settled"
+        else:
+            state = "settled" if self.settled else "work still due"
         return f"<ran {self.steps} steps to t={self.time:.3f}s, {state}>"
 
 
@@ -215,6 +218,8 @@ class Cluster:
 
             for node in self.list("nodes"):
                 name = node["metadata"]["name"]
+                if f"kubelet/{name}" in self.started or f"kubelet/{name}" in self.components:
+                    continue
                 self.started[f"kubelet/{name}"] = Kubelet(self, name)
                 self.started[f"kubelet/{name}"].start()
 
@@ -233,13 +238,25 @@ class Cluster:
 
     @journaled
     def start(self, name: str) -> None:
-        """Switch a component back on: it relists and catches up on the work that waited."""
+        """Switch a component back on: it relists and catches up on the work that waited. A component the cluster
+        was built without (`Cluster(components=[...])`) is built and started now."""
+        missing = [n for n in ([name] if name in COMPONENTS else []) if not self._built(n)]
+        if missing:
+            self._start_components(missing)
+            return
         for comp in self._matching(name):
             if not comp.running:
                 comp.running = True
                 self.loop.unpark(comp)
                 if comp.on_start:
                     comp.on_start()
+
+    def _built(self, name: str) -> bool:
+        """Whether the component `name` of COMPONENTS exists (for "kubelet": one per node)."""
+        built = {*self.started, *self.components}
+        if name == "kubelet":
+            return all(f"kubelet/{n['metadata']['name']}" in built for n in self.list("nodes"))
+        return name in built
 
     def _matching(self, name: str) -> list[Component]:
         found = [c for n, c in self.components.items()

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 import kubeteach as kt
 from kubeteach.cluster import default_definition
 
@@ -73,3 +75,27 @@ def test_big_clusters_get_a_wider_cluster_cidr_and_unique_node_addresses():
     # 10.244.0.0/16 holds 255 worker /24s; 1,000 nodes need a /14, which still starts at 10.244.0.0
     assert cidrs[0] == "10.244.1.0/24" and cidrs[-1] == "10.247.232.0/24"
     assert kt.Cluster(components=[]).node_specs()[2]["status"]["addresses"][0]["address"] == "172.18.0.4"
+
+
+def test_a_component_the_cluster_was_built_without_can_be_started_later(in_repo):
+    c = kt.Cluster(components=[])
+    assert c.kubectl("create -f data/deployment.yaml").returncode == 0
+    c.run()
+    assert c.list("replicasets") == []          # stored is not running
+    for name in ("deployment-controller", "replicaset-controller", "kube-scheduler", "kubelet"):
+        c.start(name)
+    assert repr(c.run()).endswith("settled>")
+    assert [p["status"]["phase"] for p in c.list("pods")] == ["Running"]
+    assert sorted(c.started) == ["deployment-controller", "kube-scheduler", "kubelet/node-1", "kubelet/node-2",
+                                 "kubelet/node-3", "replicaset-controller"]
+    with pytest.raises(KeyError):
+        c.start("kube-proxy")
+
+
+def test_a_timed_run_that_leaves_work_due_says_so_not_that_it_hit_the_bound(in_repo):
+    c = kt.Cluster()
+    c.kubectl("create -f data/deployment.yaml")
+    result = c.run(seconds=1)  # the image pull takes 2.41 s: the pod's start is still due
+    assert not result.settled and "bound" not in repr(result)
+    assert repr(result).endswith("work still due>")
+    assert c.run(seconds=5).settled

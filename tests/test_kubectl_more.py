@@ -580,3 +580,25 @@ def test_drain_evicts_every_pod(bare):
                         "node/node-1 drained\n")
     assert r.stderr == "Warning: deleting Pods that declare no controller: default/web\n"
     assert bare.list("pods") == [] and bare.get("node", "node-1")["spec"]["unschedulable"] is True
+
+
+def test_get_with_a_field_selector_filters_on_the_server_and_refuses_unknown_fields(in_repo):
+    from kubeteach import Cluster
+
+    c = Cluster()
+    c.kubectl("create -f data/deployment.yaml")
+    c.run()
+    node = c.list("pods")[0]["spec"]["nodeName"]
+    other = next(n for n in ("node-1", "node-2", "node-3") if n != node)
+    assert c.kubectl(f"get pods --field-selector spec.nodeName={node} -o name").stdout.startswith("pod/nginx-")
+    assert c.kubectl(f"get pods --field-selector=spec.nodeName={other}").stderr == \
+        "No resources found in default namespace.\n"
+    assert c.kubectl("get pods --field-selector status.phase!=Running").stderr == \
+        "No resources found in default namespace.\n"
+    r = c.kubectl("get deployments --field-selector spec.replicas=1")
+    assert (r.returncode, r.stdout) == (1, "")
+    assert r.stderr == ('Error from server (BadRequest): Unable to find "apps/v1, Resource=deployments" that match '
+                        'label selector "", field selector "spec.replicas=1": field label not supported: '
+                        'spec.replicas\n')
+    warnings = c.kubectl("get events --field-selector type=Warning")
+    assert warnings.stderr == "No resources found in default namespace.\n"

@@ -25,7 +25,8 @@ from kubeteach.apiserver import APIError
 from kubeteach.apiserver.resources import BY_RESOURCE
 from kubeteach.server import discovery, protobuf
 from kubeteach.server.http import route
-from kubeteach.server.tables import field_matches, parse_field_selector, table, wants_table
+from kubeteach.apiserver.fields import field_matches, parse_field_selector
+from kubeteach.server.tables import table, wants_table
 
 KUBECTL = os.environ.get("KUBECTL") or (str(ROOT / ".venv/bin/kubectl") if (ROOT / ".venv/bin/kubectl").exists()
                                         else shutil.which("kubectl"))
@@ -90,13 +91,15 @@ def test_a_table_has_kubectls_columns_wide_ones_at_priority_1(bare):
 
 
 def test_field_selectors_compare_dotted_fields_as_strings():
-    reqs = parse_field_selector("metadata.name=nginx,spec.nodeName!=node-1")
+    reqs = parse_field_selector("metadata.name=nginx,spec.nodeName!=node-1", "pods")
     assert reqs == [("metadata.name", True, "nginx"), ("spec.nodeName", False, "node-1")]
     assert field_matches(reqs, {"metadata": {"name": "nginx"}, "spec": {}})
     assert not field_matches(reqs, {"metadata": {"name": "nginx"}, "spec": {"nodeName": "node-1"}})
     with pytest.raises(APIError) as err:
-        parse_field_selector("metadata.name")
+        parse_field_selector("metadata.name", "pods")
     assert err.value.code == 400
+    with pytest.raises(APIError, match="^field label not supported: spec.nodeName$"):
+        parse_field_selector("spec.nodeName=node-1", "deployments")
 
 
 def _pb(number: int, payload: bytes) -> bytes:

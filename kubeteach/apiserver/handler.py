@@ -18,6 +18,7 @@ from ..objects import Randomness, deep_copy, timestamp
 from . import admission, defaults, schema, validation
 from .authentication import Authenticator, CertificateAuthority, Credentials, UserInfo
 from .errors import APIError, bad_request, forbidden, forbidden_message, invalid, unauthorized
+from .fields import field_matches, parse_field_selector
 from .rbac import Attributes, Authorizer
 from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, Storage, to_object
 from .resources import BY_RESOURCE, Resource, for_kind
@@ -157,6 +158,9 @@ class APIServer:
         node = req.params.get("nodeName")
         if node is not None:
             items = [o for o in items if o.get("spec", {}).get("nodeName", "") == node]
+        if req.params.get("fieldSelector"):
+            fields = parse_field_selector(req.params["fieldSelector"], req.resource.resource)
+            items = [o for o in items if field_matches(fields, o)]
         return {"apiVersion": req.resource.api_version, "kind": f"{req.resource.kind}List",
                 "metadata": {"resourceVersion": str(self.etcd.revision)}, "items": items}
 

@@ -259,8 +259,21 @@ def get(ctx: Context) -> int:
                         failed = True
         else:
             params = {"labelSelector": parse_selector(selector)} if selector else {}
-            objs = ctx.client.list(res.resource, ns, **params)["items"]
+            if ctx.args.get("field-selector"):
+                params["fieldSelector"] = ctx.args.get("field-selector")
+            try:
+                objs = ctx.client.list(res.resource, ns, **params)["items"]
+            except APIError as e:
+                if e.code == 400:  # kubectl's resource builder names what it was looking for (resource/selector.go)
+                    e = APIError(e.code, e.reason, f'Unable to find "{res.group}/{res.version}, Resource='
+                                 f'{res.resource}" that match label selector "{selector or ""}", field selector '
+                                 f'"{ctx.args.get("field-selector") or ""}": {e.message}')
+                ctx.error(server_error(e))
+                failed = True
+                continue
         found.append((res, objs))
+    if failed and not any(objs for _, objs in found):
+        return 1  # kubectl prints "No resources found" only when nothing failed
     _print_objects(ctx, found, output, all_ns, multi=len(targets) > 1)
     if ctx.args.get("watch"):
         _watch_replay(ctx, found)

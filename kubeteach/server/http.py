@@ -16,11 +16,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..apiserver import APIError, Credentials, Request
 from ..apiserver.errors import bad_request
+from ..apiserver.fields import field_matches, parse_field_selector
 from ..apiserver.registry import to_object
 from ..apiserver.resources import BY_RESOURCE, Resource
 from ..objects import parse_selector
 from . import discovery, protobuf
-from .tables import field_matches, parse_field_selector, table, wants_table
+from .tables import table, wants_table
 
 if TYPE_CHECKING:
     from .app import Server
@@ -204,7 +205,9 @@ class Handler(BaseHTTPRequestHandler):
                 params["labelSelector"] = parse_selector(query["labelSelector"])
             except ValueError as err:
                 raise bad_request(str(err)) from None
-        fields = parse_field_selector(query.get("fieldSelector", ""))
+        fields = parse_field_selector(query.get("fieldSelector", ""), res.resource)
+        if query.get("fieldSelector"):
+            params["fieldSelector"] = query["fieldSelector"]
         for key in ("fieldValidation", "dryRun", "propagationPolicy", "gracePeriodSeconds"):
             if key in query:
                 params[key] = int(query[key]) if key == "gracePeriodSeconds" else query[key]
@@ -241,8 +244,6 @@ class Handler(BaseHTTPRequestHandler):
         api = self.app.cluster.api
         with self.app.lock:
             result = api.handle(req)
-            if verb == "list":
-                result["items"] = [o for o in result["items"] if field_matches(fields, o)]
             if verb == "delete" and r.name:
                 result = self.deleted(req, result)
             if wants_table(self.headers.get("Accept", "")) and verb in ("get", "list") and not r.subresource:

@@ -1,5 +1,5 @@
-"""Server-side printing and filtering: `meta.k8s.io/v1` Tables (the columns `kubectl get` shows, computed where the
-real API server computes them, with ages on the virtual clock) and field selectors (`metadata.name=nginx`).
+"""Server-side printing: `meta.k8s.io/v1` Tables (the columns `kubectl get` shows, computed where the
+real API server computes them, with ages on the virtual clock).
 
 Columns come from the embedded kubectl's printers (pkg/printers/internalversion); wide columns get priority 1.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..apiserver.errors import bad_request
 from ..apiserver.resources import Resource
 from ..kubectl.printers import COLUMNS, age
 
@@ -48,36 +47,4 @@ def table(res: Resource, objs: list[dict], now: float, include_object: str = "Me
             "columnDefinitions": columns, "rows": rows}
 
 
-# --- field selectors ----------------------------------------------------------------------------------------------
-
-def parse_field_selector(text: str) -> list[tuple[str, bool, str]]:
-    """`metadata.name=nginx,status.phase!=Running` → [(path, equal?, value)] (fields.ParseSelector)."""
-    out = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        for op, equal in (("!=", False), ("==", True), ("=", True)):
-            if op in part:
-                field, value = part.split(op, 1)
-                out.append((field.strip(), equal, value.strip()))
-                break
-        else:
-            raise bad_request(f'unable to parse requirement: found \'{part}\', expected: \'=\', \'!=\', \'==\'')
-    return out
-
-
-def _field(obj: dict, path: str) -> str:
-    cur: Any = obj
-    for part in path.split("."):
-        cur = cur.get(part) if isinstance(cur, dict) else None
-    if cur is None:
-        return ""
-    if isinstance(cur, bool):
-        return "true" if cur else "false"
-    return str(cur)
-
-
-def field_matches(requirements: list[tuple[str, bool, str]], obj: dict) -> bool:
-    """Do all requirements hold for `obj`? (unset fields compare as the empty string)"""
-    return all((_field(obj, path) == value) == equal for path, equal, value in requirements)
-
-
-__all__ = ["field_matches", "parse_field_selector", "table", "wants_table"]
+__all__ = ["table", "wants_table"]
