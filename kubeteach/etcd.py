@@ -51,15 +51,48 @@ class Watch:
 
 
 @dataclass
-class Etcd:
+class WatchLog:
+    """What both stores keep beside the data: the change log in revision order, each key's history, the watches."""
+
+    _log: list[WatchEvent] = field(default_factory=list)
+    _history: dict[str, list[WatchEvent]] = field(default_factory=dict)
+    _watches: list[Watch] = field(default_factory=list)
+
+    def history(self, key: str) -> list[WatchEvent]:
+        """Every change of one key, oldest first (etcd keeps these until compaction)."""
+        return list(self._history.get(key, []))
+
+    def events(self, since_revision: int = 0, prefix: str = "") -> list[WatchEvent]:
+        """The changes after `since_revision` under `prefix`, as a watch started there would replay them."""
+        start = bisect.bisect_right(self._log, since_revision, key=lambda e: e.revision) if since_revision else 0
+        return [e for e in self._log[start:] if e.kv.key.startswith(prefix)]
+
+    def watch(self, prefix: str, callback: Callable[[WatchEvent], None], start_revision: int | None = None) -> Watch:
+        """Call `callback` for every change under `prefix`; with `start_revision`, replay from there first."""
+        w = Watch(prefix, callback)
+        if start_revision is not None:
+            for event in self.events(start_revision - 1, prefix):
+                callback(event)
+        self._watches.append(w)
+        return w
+
+    def _emit(self, event: WatchEvent) -> None:
+        self._log.append(event)
+        self._history.setdefault(event.kv.key, []).append(event)
+        live = [w for w in self._watches if not w.cancelled]
+        self._watches = live
+        for w in live:
+            if event.kv.key.startswith(w.prefix):
+                w.callback(event)
+
+
+@dataclass
+class Etcd(WatchLog):
     """The embedded store: `get`, `keys`, `range`, `put` and `delete` with optional compare, `watch`, `history`."""
 
     revision: int = 1
     _data: dict[str, KeyValue] = field(default_factory=dict)
     _sorted: list[str] = field(default_factory=list)
-    _log: list[WatchEvent] = field(default_factory=list)
-    _history: dict[str, list[WatchEvent]] = field(default_factory=dict)
-    _watches: list[Watch] = field(default_factory=list)
 
     # --- reads ----------------------------------------------------------------------------------------------
 
@@ -76,15 +109,6 @@ class Etcd:
 
     def count(self, prefix: str) -> int:
         return len(self.keys(prefix))
-
-    def history(self, key: str) -> list[WatchEvent]:
-        """Every change of one key, oldest first (etcd keeps these until compaction)."""
-        return list(self._history.get(key, []))
-
-    def events(self, since_revision: int = 0, prefix: str = "") -> list[WatchEvent]:
-        """The changes after `since_revision` under `prefix`, as a watch started there would replay them."""
-        start = bisect.bisect_right([e.revision for e in self._log], since_revision) if since_revision else 0
-        return [e for e in self._log[start:] if e.kv.key.startswith(prefix)]
 
     # --- writes ---------------------------------------------------------------------------------------------
 
@@ -118,23 +142,3 @@ class Etcd:
         tomb = KeyValue(key, prev.value, 0, self.revision, 0)
         self._emit(WatchEvent("DELETED", tomb, prev, self.revision))
         return prev
-
-    # --- watch ----------------------------------------------------------------------------------------------
-
-    def watch(self, prefix: str, callback: Callable[[WatchEvent], None], start_revision: int | None = None) -> Watch:
-        """Call `callback` for every change under `prefix`; with `start_revision`, replay from there first."""
-        w = Watch(prefix, callback)
-        if start_revision is not None:
-            for event in self.events(start_revision - 1, prefix):
-                callback(event)
-        self._watches.append(w)
-        return w
-
-    def _emit(self, event: WatchEvent) -> None:
-        self._log.append(event)
-        self._history.setdefault(event.kv.key, []).append(event)
-        live = [w for w in self._watches if not w.cancelled]
-        self._watches = live
-        for w in live:
-            if event.kv.key.startswith(w.prefix):
-                w.callback(event)

@@ -21,11 +21,10 @@ import base64
 import http.client
 import json
 import threading
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from .etcd import CompareFailed, KeyValue, Watch, WatchEvent
+from .etcd import CompareFailed, KeyValue, WatchEvent, WatchLog
 
 PREFIX = "/registry/"
 MARKER = "/kubeteach/owner"  # written on first use: /registry/ keys beside it are ours to delete
@@ -53,7 +52,7 @@ class EtcdUnavailable(ConnectionError):
     """The etcd endpoint did not answer, or answered with an error."""
 
 
-class RemoteEtcd:
+class RemoteEtcd(WatchLog):
     """The store in a real etcd v3 (>= 3.4) at `url` (http://127.0.0.1:2379); `fresh` deletes /registry/ first."""
 
     def __init__(self, url: str, fresh: bool = True, timeout: float = 10.0):
@@ -64,9 +63,7 @@ class RemoteEtcd:
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 2379
         self._timeout = timeout
         self._local = threading.local()
-        self._log: list[WatchEvent] = []
-        self._history: dict[str, list[WatchEvent]] = {}
-        self._watches: list[Watch] = []
+        WatchLog.__init__(self)  # history and events cover the changes made through this store
         if fresh:
             self._claim()
         self.offset = self.revision - 1
@@ -144,14 +141,6 @@ class RemoteEtcd:
         body = {"key": _b64(prefix), "range_end": prefix_end(prefix), "count_only": True}
         return int(self._call("/v3/kv/range", body).get("count", 0))
 
-    def history(self, key: str) -> list[WatchEvent]:
-        """Every change of one key made through this store, oldest first."""
-        return list(self._history.get(key, []))
-
-    def events(self, since_revision: int = 0, prefix: str = "") -> list[WatchEvent]:
-        """The changes after `since_revision` under `prefix`, as a watch started there would replay them."""
-        return [e for e in self._log if e.revision > since_revision and e.kv.key.startswith(prefix)]
-
     # --- writes ---------------------------------------------------------------------------------------------
 
     def _txn(self, key: str, expected: int | None, op: dict) -> dict:
@@ -191,25 +180,6 @@ class RemoteEtcd:
         rev = int(out["header"]["revision"])
         self._emit(WatchEvent("DELETED", KeyValue(key, prev.value, 0, rev, 0), prev, rev))
         return prev
-
-    # --- watch ----------------------------------------------------------------------------------------------
-
-    def watch(self, prefix: str, callback: Callable[[WatchEvent], None], start_revision: int | None = None) -> Watch:
-        """Call `callback` for every change under `prefix`; with `start_revision`, replay from there first."""
-        w = Watch(prefix, callback)
-        if start_revision is not None:
-            for event in self.events(start_revision - 1, prefix):
-                callback(event)
-        self._watches.append(w)
-        return w
-
-    def _emit(self, event: WatchEvent) -> None:
-        self._log.append(event)
-        self._history.setdefault(event.kv.key, []).append(event)
-        self._watches = [w for w in self._watches if not w.cancelled]
-        for w in self._watches:
-            if event.kv.key.startswith(w.prefix):
-                w.callback(event)
 
 
 __all__ = ["EtcdUnavailable", "RemoteEtcd", "prefix_end"]
