@@ -22,10 +22,10 @@ import yaml
 from conftest import ROOT
 
 from kubeteach.apiserver import APIError
+from kubeteach.apiserver.fields import field_matches, parse_field_selector
 from kubeteach.apiserver.resources import BY_RESOURCE
 from kubeteach.server import discovery, protobuf
 from kubeteach.server.http import route
-from kubeteach.apiserver.fields import field_matches, parse_field_selector
 from kubeteach.server.tables import table, wants_table
 
 KUBECTL = os.environ.get("KUBECTL") or (str(ROOT / ".venv/bin/kubectl") if (ROOT / ".venv/bin/kubectl").exists()
