@@ -8,6 +8,7 @@ import sys
 from . import KUBERNETES_VERSION
 from .answer import interview_answer
 from .cluster import Cluster
+from .loop import ProgressBar
 from .server.command import add_serve_parser, serve_command
 
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 def walkthrough(args: argparse.Namespace) -> int:
     """`kubeteach walkthrough`: create the manifest, run to settled, print every record of the trace."""
     c = Cluster(seed=args.seed)
+    c.progress = ProgressBar()
     result = c.kubectl(f"create -f {args.manifest}")
     print(f"$ kubectl create -f {args.manifest}\n{result}")
     if result.returncode:
@@ -44,6 +46,7 @@ def walkthrough(args: argparse.Namespace) -> int:
 def answer(args: argparse.Namespace) -> int:
     """`kubeteach answer`: the seed's eight steps from a real run: create, lose a pod, update the image."""
     c = Cluster(seed=args.seed)
+    c.progress = ProgressBar()
     result = c.kubectl(f"create -f {args.manifest}")
     if result.returncode:
         print(result, file=sys.stderr)

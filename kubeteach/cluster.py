@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import itertools
+import sys
 import uuid
 from dataclasses import dataclass
 from importlib import resources as _resources
@@ -21,7 +22,7 @@ from .apiserver import APIError, APIServer, CertificateAuthority, Credentials, l
 from .apiserver.rbac import bootstrap_policy
 from .client import Client
 from .etcd import Etcd
-from .loop import Component, Loop
+from .loop import Component, Loop, ProgressBar, relaxed_gc
 from .objects import Randomness, deep_copy, parse_selector, timestamp
 from .snapshot import Journal, Journaled, journaled
 from .trace import Record, Trace
@@ -81,6 +82,8 @@ class Cluster:
         self.seed = int(self.definition.get("seed", 0))
         self.rnd = Randomness(self.seed)
         self.loop = Loop()
+        # a bar on stderr for runs that take a while: in a notebook after 10 s (lessons never wait that long)
+        self.progress: ProgressBar | None = ProgressBar(after=10.0) if "ipykernel" in sys.modules else None
         self.trace = Trace()
         self._step_records: list[Record] | None = None
         if etcd:                                      # a real etcd (http://127.0.0.1:2379), emptied of /registry/
@@ -148,23 +151,31 @@ class Cluster:
     def run(self, seconds: float | None = None) -> RunResult:
         """Step until settled; or, with `seconds`, advance the clock that far doing all work that falls due.
 
-        A `progress` attribute, if set (`c.progress = ProgressBar()`, kubeteach.loop), is called as
-        progress(steps, now, done) every 1000 steps and once at the end (long runs in the CLI and notebooks)."""
-        progress = getattr(self, "progress", None)
+        `c.progress` (kubeteach.loop.ProgressBar; on by default in a Jupyter kernel) is called every 1000 steps and
+        at the end; it draws only once a run has taken a while, so short runs print nothing."""
+        with relaxed_gc():
+            if seconds is None:
+                steps, settled = self._run_until_settled()
+            else:
+                steps, settled = self._run_for(seconds)
+        if self.progress:
+            self.progress(steps, self.now, True)
+        return RunResult(steps, self.now, settled)
+
+    def _run_until_settled(self) -> tuple[int, bool]:
         steps = 0
-        if seconds is None:
-            while steps < MAX_STEPS:
-                if self.step() is None:
-                    if progress:
-                        progress(steps, self.now, True)
-                    return RunResult(steps, self.now, True)
-                steps += 1
-                if progress and steps % 1000 == 0:
-                    progress(steps, self.now, False)
-            if progress:
-                progress(steps, self.now, True)
-            return RunResult(steps, self.now, False)
+        while steps < MAX_STEPS:
+            if self.step() is None:
+                return steps, True
+            steps += 1
+            if self.progress and steps % 1000 == 0:
+                self.progress(steps, self.now, False)
+        return steps, False
+
+    def _run_for(self, seconds: float) -> tuple[int, bool]:
+        """Every entry due before now + seconds, periodic and retries included; then the clock moves there."""
         end = self.loop.now + seconds
+        steps = 0
         while steps < MAX_STEPS:
             t = self.loop.next_time()
             if t is None or t > end:
@@ -178,12 +189,10 @@ class Cluster:
             finally:
                 self._step_records = None
             steps += 1
-            if progress and steps % 1000 == 0:
-                progress(steps, self.now, False)
+            if self.progress and steps % 1000 == 0:
+                self.progress(steps, self.now, False)
         self.loop.now = max(self.loop.now, end)
-        if progress:
-            progress(steps, self.now, True)
-        return RunResult(steps, self.now, self.loop.busy <= 0)
+        return steps, self.loop.busy <= 0
 
     def wait_until(self, done: Any, timeout: float = 600.0) -> bool:
         """Advance the loop until `done()` holds (as kubectl --wait does), at most `timeout` virtual seconds."""

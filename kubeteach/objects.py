@@ -6,6 +6,7 @@ Objects are plain dicts shaped like Kubernetes JSON (what `kubectl get -o json` 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import random
 import re
 import struct
@@ -18,11 +19,48 @@ from typing import Any
 
 def deep_copy(obj: Any) -> Any:
     """Copy a JSON-shaped value (dicts, lists, scalars); much cheaper than copy.deepcopy."""
+    t = type(obj)
+    if t is dict:
+        return _copy_dict(obj)
+    if t is list:
+        return _copy_list(obj)
     if isinstance(obj, dict):
         return {k: deep_copy(v) for k, v in obj.items()}
     if isinstance(obj, list):
         return [deep_copy(v) for v in obj]
     return obj
+
+
+def _copy_dict(obj: dict) -> dict:
+    # the hot path of every API request: exact type checks, and no call at all for a scalar
+    out = {}
+    for k, v in obj.items():
+        t = type(v)
+        if t is dict:
+            out[k] = _copy_dict(v)
+        elif t is list:
+            out[k] = _copy_list(v)
+        elif t is str or t is int or t is bool or v is None or t is float:
+            out[k] = v
+        else:
+            out[k] = deep_copy(v)
+    return out
+
+
+def _copy_list(obj: list) -> list:
+    out = []
+    append = out.append
+    for v in obj:
+        t = type(v)
+        if t is dict:
+            append(_copy_dict(v))
+        elif t is list:
+            append(_copy_list(v))
+        elif t is str or t is int or t is bool or v is None or t is float:
+            append(v)
+        else:
+            append(deep_copy(v))
+    return out
 
 
 # --- metadata ------------------------------------------------------------------------------------------------
@@ -205,7 +243,15 @@ def parse_quantity(value: Any) -> Fraction:
         raise ValueError(QUANTITY_ERROR)
     if isinstance(value, (int, float)):
         return Fraction(value)
-    m = _QUANTITY.match(str(value).strip()) if value is not None else None
+    if value is None:
+        raise ValueError(QUANTITY_ERROR)
+    return _parse_quantity_text(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_quantity_text(text: str) -> Fraction:
+    """parse_quantity of a string, memoized: every pod of a template asks for the same `250m` again."""
+    m = _QUANTITY.match(text.strip())
     if not m:
         raise ValueError(QUANTITY_ERROR)
     number, exp, suffix = m.groups()
@@ -217,13 +263,29 @@ def parse_quantity(value: Any) -> Fraction:
 
 def milli_value(value: Any) -> int:
     """Quantity.MilliValue: CPU in millicores, rounded up."""
+    if type(value) is str:
+        return _milli_value_text(value)
     q = parse_quantity(value) * 1000
     return -((-q.numerator) // q.denominator)
 
 
 def int_value(value: Any) -> int:
     """Quantity.Value: rounded up to a whole number (bytes for memory)."""
+    if type(value) is str:
+        return _int_value_text(value)
     q = parse_quantity(value)
+    return -((-q.numerator) // q.denominator)
+
+
+@functools.lru_cache(maxsize=4096)
+def _milli_value_text(text: str) -> int:
+    q = _parse_quantity_text(text) * 1000
+    return -((-q.numerator) // q.denominator)
+
+
+@functools.lru_cache(maxsize=4096)
+def _int_value_text(text: str) -> int:
+    q = _parse_quantity_text(text)
     return -((-q.numerator) // q.denominator)
 
 
@@ -309,7 +371,12 @@ EPOCH = _dt.datetime(2026, 1, 1, tzinfo=_dt.UTC)
 
 def timestamp(seconds: float) -> str:
     """RFC 3339 (second precision, as metav1.Time serializes) of a virtual time."""
-    return (EPOCH + _dt.timedelta(seconds=int(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _timestamp(int(seconds))
+
+
+@functools.lru_cache(maxsize=1024)
+def _timestamp(seconds: int) -> str:
+    return (EPOCH + _dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def micro_timestamp(seconds: float) -> str:

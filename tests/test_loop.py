@@ -138,3 +138,32 @@ def test_unknown_components_are_refused_at_construction():
 def test_the_construction_trace_is_cleared(bare):
     assert list(bare.trace) == []
     assert bare.etcd.revision > 1                  # but the bootstrap objects are stored
+
+
+def test_a_run_relaxes_the_cyclic_collector_only_while_it_lasts(in_repo):
+    import gc
+
+    import kubeteach as kt
+    from kubeteach.loop import GC_THRESHOLD0, relaxed_gc
+
+    before = gc.get_threshold()
+    with relaxed_gc():
+        assert gc.get_threshold()[0] == max(GC_THRESHOLD0, before[0])
+    assert gc.get_threshold() == before
+    c = kt.Cluster()
+    c.kubectl("create -f data/deployment.yaml")
+    c.run()
+    assert gc.get_threshold() == before
+
+
+def test_a_progress_bar_by_default_only_in_a_jupyter_kernel(monkeypatch):
+    import sys
+
+    import kubeteach as kt
+    from kubeteach.loop import ProgressBar
+
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert kt.Cluster(components=[]).progress is None
+    monkeypatch.setitem(sys.modules, "ipykernel", sys)
+    bar = kt.Cluster(components=[]).progress
+    assert isinstance(bar, ProgressBar) and bar.after == 10.0

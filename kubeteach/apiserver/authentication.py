@@ -25,6 +25,8 @@ class UserInfo:
     name: str
     groups: tuple[str, ...] = ()
     method: str = ""          # how it was proven: "x509 client certificate" or "bearer token"
+    # user.Info.GetExtra() as (key, values) pairs; not part of equality (an identity is its name, groups and method)
+    extra: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
         if self.method.startswith("x509"):
@@ -73,7 +75,7 @@ class CertificateAuthority:
                      .not_valid_before(EPOCH - _dt.timedelta(days=1))
                      .not_valid_after(EPOCH + _dt.timedelta(days=3650))
                      .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                     .sign(self.key, hashes.SHA256()))
+                     .sign(self.key, hashes.SHA256(), ecdsa_deterministic=True))
 
     @property
     def cert_pem(self) -> bytes:
@@ -100,7 +102,7 @@ class CertificateAuthority:
                 except ValueError:
                     alt.append(x509.DNSName(n))
             builder = builder.add_extension(x509.SubjectAlternativeName(alt), critical=False)
-        cert = builder.sign(self.key, hashes.SHA256())
+        cert = builder.sign(self.key, hashes.SHA256(), ecdsa_deterministic=True)   # same seed, same bytes
         return cert.public_bytes(serialization.Encoding.PEM), _pem_key(key)
 
 
@@ -137,4 +139,7 @@ class Authenticator:
         if not cn:
             return None
         groups = tuple(str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME))
-        return UserInfo(str(cn[0].value), (*groups, "system:authenticated"), "x509 client certificate")
+        # the x509 authenticator names the credential by its fingerprint (user.CredentialIDKey, "X509SHA256=")
+        fingerprint = "X509SHA256=" + cert.fingerprint(hashes.SHA256()).hex()
+        return UserInfo(str(cn[0].value), (*groups, "system:authenticated"), "x509 client certificate",
+                        (("authentication.kubernetes.io/credential-id", (fingerprint,)),))

@@ -19,6 +19,7 @@ from . import admission, defaults, schema, validation
 from .authentication import Authenticator, CertificateAuthority, Credentials, UserInfo
 from .errors import APIError, bad_request, forbidden, forbidden_message, invalid, unauthorized
 from .fields import field_matches, parse_field_selector
+from .impersonation import impersonate
 from .rbac import Attributes, Authorizer
 from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, Storage, to_object
 from .resources import BY_RESOURCE, Resource, for_kind
@@ -45,6 +46,8 @@ class Request:
     verbose: bool = False
     as_user: str = ""
     quiet: bool = False
+    impersonate_user: str = ""                  # the Impersonate-User header (kubectl --as)
+    impersonate_groups: tuple[str, ...] = ()    # Impersonate-Group headers (kubectl --as-group)
 
     @property
     def method(self) -> str:
@@ -94,7 +97,7 @@ class APIServer:
         self.storage = Storage(etcd, now, rnd)
         self.ca = ca
         self.authn = Authenticator(ca)
-        self.authz = Authorizer(lambda resource, ns: self.storage.list(resource, ns))
+        self.authz = Authorizer(self.storage.values)
         self._watchers: dict[str, list[Watcher]] = defaultdict(list)
         self._node_watchers: dict[str, dict[str, list[Watcher]]] = defaultdict(lambda: defaultdict(list))
         self._delivered: list[str] = []
@@ -132,7 +135,10 @@ class APIServer:
                 else "none")
             raise unauthorized()
         req.user = user
-        log("kube-apiserver", "authenticated", "", user=user.describe())
+        if req.verbose and not req.quiet:       # the pipeline's own stages are traced for verbose clients only
+            log("kube-apiserver", "authenticated", "", user=user.describe())
+        if req.impersonate_user or req.impersonate_groups:     # the impersonation filter: after authn, before authz
+            user = req.user = impersonate(self.authz, user, req.impersonate_user, req.impersonate_groups, log)
         attrs = Attributes(user, req.verb, req.resource.group, req.resource.resource, req.subresource,
                            req.namespace if req.resource.namespaced else "", req.name)
         decision = self.authz.authorize(attrs)
@@ -210,7 +216,8 @@ class APIServer:
         if errors:
             log("kube-apiserver", "invalid", "", kind=req.resource.kind, name=name, errors=[str(e) for e in errors])
             raise invalid(req.resource, name, errors)
-        log("kube-apiserver", "validated", "", kind=req.resource.kind, name=name, facts=_validation_facts(obj))
+        if req.verbose and not req.quiet:
+            log("kube-apiserver", "validated", "", kind=req.resource.kind, name=name, facts=_validation_facts(obj))
 
     def _create(self, req: Request, log: Callable[..., None]) -> dict:
         if req.subresource == "binding":
@@ -384,13 +391,16 @@ class APIServer:
 
     # --- other endpoints ----------------------------------------------------------------------------------------
 
-    def access_review(self, credentials: Credentials | None, attrs: dict, actor: str = "kubectl") -> bool:
+    def access_review(self, credentials: Credentials | None, attrs: dict, actor: str = "kubectl", as_user: str = "",
+                      as_groups: tuple[str, ...] = ()) -> bool:
         """POST selfsubjectaccessreviews: would RBAC allow this user the request? (kubectl auth can-i)."""
         user = self.authn.authenticate(credentials)
         self.record(actor, "request", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", method="POST",
                     what="create selfsubjectaccessreview", user="", verbose=True)
         if user is None:
             raise unauthorized()
+        if as_user or as_groups:
+            user = impersonate(self.authz, user, as_user, as_groups, self.record)
         a = Attributes(user, attrs["verb"], attrs.get("group", ""), attrs["resource"], attrs.get("subresource", ""),
                        attrs.get("namespace", ""), attrs.get("name", ""))
         decision = self.authz.authorize(a)

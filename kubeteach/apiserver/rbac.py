@@ -79,6 +79,15 @@ class Authorizer:
 
     def __init__(self, list_objects: Callable[[str, str], list[dict]]):
         self.list_objects = list_objects     # (resource, namespace) -> objects, read from storage
+        self._node_rules: dict[tuple[str, str, str, str], bool] = {}
+
+    def _node_allows(self, a: Attributes) -> bool:
+        """The Node authorizer's rules (no resourceNames), by verb, group, resource and subresource."""
+        key = (a.verb, a.group, a.resource, a.subresource)
+        allowed = self._node_rules.get(key)
+        if allowed is None:
+            allowed = self._node_rules[key] = any(rule_allows(r, a) for r in _NODE_RULES)
+        return allowed
 
     def authorize(self, a: Attributes) -> Decision:
         if "system:masters" in a.user.groups:
@@ -86,7 +95,7 @@ class Authorizer:
             return Decision(True, 'group "system:masters" is the superuser group, allowed before Node and RBAC '
                                   '(it is also bound to ClusterRole "cluster-admin")')
         if "system:nodes" in a.user.groups and a.user.name.startswith("system:node:"):
-            if any(rule_allows(r, a) for r in _NODE_RULES):
+            if self._node_allows(a):
                 return Decision(True, f"Node authorizer allows {a.user.name}")
         for binding in self.list_objects("clusterrolebindings", ""):
             decision = self._binding_allows(binding, a, "")

@@ -32,6 +32,27 @@ def _stored(obj: dict) -> dict:
     return value
 
 
+def _owned(obj: dict) -> dict:
+    """The value to store for an object the API server built for this request (decoded, defaulted, patched):
+    stored as it is, without another copy; the handler does not touch it afterwards."""
+    obj["metadata"].pop("resourceVersion", None)
+    return obj
+
+
+def _share(new: dict, old: dict) -> dict:
+    """Let a new stored value reuse the parts of the previous one that did not change (a pod's spec across its
+    status updates), so etcd's history costs memory only for what changed. Stored values are never mutated."""
+    for k, nv in new.items():
+        ov = old.get(k)
+        if ov is None or ov is nv:
+            continue
+        if nv == ov:
+            new[k] = ov
+        elif type(nv) is dict and type(ov) is dict:
+            _share(nv, ov)
+    return new
+
+
 def qos_class(pod: dict) -> str:
     """pkg/apis/core/helper/qos.GetPodQOS: Guaranteed, Burstable or BestEffort."""
     containers = pod.get("spec", {}).get("containers") or []
@@ -68,6 +89,13 @@ class Storage:
         if selector is not None:
             out = [o for o in out if selector_matches(selector, o["metadata"].get("labels") or {})]
         return out
+
+    def values(self, resource: str, namespace: str = "") -> list[dict]:
+        """The stored values themselves, without copies or resourceVersion: for the API server's own read-only
+        lookups (RBAC reads the bindings on every request)."""
+        res = BY_RESOURCE[resource]
+        prefix = f"{res.prefix}{namespace}/" if namespace and res.namespaced else res.prefix
+        return [kv.value for kv in self.etcd.range(prefix)]
 
     def get(self, res: Resource, namespace: str, name: str) -> tuple[dict, KeyValue]:
         kv = self.etcd.get(res.key(namespace, name))
@@ -108,7 +136,7 @@ class Storage:
         m = obj["metadata"]
         key = res.key(m.get("namespace", ""), m["name"])
         try:
-            kv = self.etcd.put(key, _stored(obj), expected_mod_revision=0)
+            kv = self.etcd.put(key, _owned(obj), expected_mod_revision=0)
         except CompareFailed:
             err = already_exists(res, m["name"])
             if m.get("generateName"):
@@ -119,7 +147,9 @@ class Storage:
     # --- update ---------------------------------------------------------------------------------------------
 
     def prepare_for_update(self, res: Resource, obj: dict, old: dict, subresource: str) -> None:
-        """PrepareForUpdate: the main resource cannot change status, the status subresource only changes status."""
+        """PrepareForUpdate: the main resource cannot change status, the status subresource only changes status.
+
+        `old` is this request's own copy of the stored object (Storage.get), so its parts move over uncopied."""
         m, om = obj.setdefault("metadata", {}), old["metadata"]
         for key in ("uid", "creationTimestamp", "namespace", "name", "deletionTimestamp",
                     "deletionGracePeriodSeconds", "generation"):
@@ -129,7 +159,7 @@ class Storage:
                 m.pop(key, None)
         has_status = "status" in res.subresources
         if subresource == "status":
-            obj["spec"] = deep_copy(old.get("spec", {})) if "spec" in old else obj.pop("spec", None) or None
+            obj["spec"] = old.get("spec", {}) if "spec" in old else obj.pop("spec", None) or None
             if obj.get("spec") is None:
                 obj.pop("spec", None)
             # Deployments and ReplicaSets keep spec and labels only (their status strategies); the rest reset all
@@ -138,12 +168,12 @@ class Storage:
                 "labels", "annotations", "finalizers", "ownerReferences")
             for key in kept:
                 if key in om:
-                    m[key] = deep_copy(om[key])
+                    m[key] = om[key]
                 else:
                     m.pop(key, None)
             return
         if has_status and "status" in old:
-            obj["status"] = deep_copy(old["status"])
+            obj["status"] = old["status"]
         if res.kind in GENERATION_KINDS:
             changed = obj.get("spec") != old.get("spec")
             if res.kind == "Deployment":
@@ -159,10 +189,11 @@ class Storage:
             raise conflict(res, m["name"])
         if m.get("deletionTimestamp") and not m.get("finalizers") and self._deletable(res, obj):
             return self._remove(res, old_kv)
-        if _stored(obj) == old_kv.value:
+        value = _owned(obj)
+        if value == old_kv.value:
             return to_object(old_kv), old_kv            # no-op update: etcd is not written, revision unchanged
         try:
-            kv = self.etcd.put(old_kv.key, _stored(obj), expected_mod_revision=old_kv.mod_revision)
+            kv = self.etcd.put(old_kv.key, _share(value, old_kv.value), expected_mod_revision=old_kv.mod_revision)
         except CompareFailed:
             raise conflict(res, m["name"]) from None
         return to_object(kv), kv

@@ -15,6 +15,7 @@ stops decoding and wins; unknown fields are reported only when nothing else went
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -381,10 +382,37 @@ def _json_kind(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def _type_error(st: _State, what: str, go_type: str, struct: str, stack: list[str]) -> None:
+def _spath(path: tuple | None) -> str:
+    """The field path of a position (`spec.template.spec.containers[0].image`), built only when reported."""
+    parts = []
+    while path is not None:
+        path, key, how = path
+        parts.append((key, how))
+    out = ""
+    for key, how in reversed(parts):
+        out = (f"{out}.{key}" if out else key) if how == "f" else f"{out}[{key}]"
+    return out
+
+
+def _stack(path: tuple | None) -> list[str]:
+    """The struct field names from the top to a position: encoding/json's errorContext.FieldStack."""
+    keys = []
+    while path is not None:
+        path, key, how = path
+        if how == "f":
+            keys.append(key)
+    return keys[::-1]
+
+
+def _struct_name(struct: S | None) -> str:
+    return struct.go.split(".", 1)[-1] if struct is not None else ""
+
+
+def _type_error(st: _State, what: str, go_type: str, struct: S | None, path: tuple | None) -> None:
     """saveError(&UnmarshalTypeError{...}) with the errorContext: only the first one is kept."""
     if st.type_error is None:
-        where = f"Go struct field {struct}.{'.'.join(stack)}" if struct else "Go value"
+        where = f"Go struct field {_struct_name(struct)}.{'.'.join(_stack(path))}" if struct is not None \
+            else "Go value"
         st.type_error = f"json: cannot unmarshal {what} into {where} of type {go_type}"
 
 
@@ -396,53 +424,65 @@ def _int_literal(value: Any, kind: str) -> str | None:
     return None if lo <= int(value) <= hi else "number " + go_number(value)
 
 
-def _decode(t: Any, v: Any, st: _State, struct: str, stack: list[str], spath: str) -> None:
-    """Walk `v` as encoding/json would decode it into Go type `t`, in document order."""
+@functools.lru_cache(maxsize=4096)
+def _quantity_text_error(text: str) -> str | None:
+    return quantity_error(text)
+
+
+def _decode(t: Any, v: Any, st: _State, struct: S | None, path: tuple | None) -> None:
+    """Walk `v` as encoding/json would decode it into Go type `t`, in document order. `struct` is the innermost
+    Go struct so far and `path` the position as a chain of (parent, key, how); both are only read on an error."""
     if v is None or t is ANY:
         return
-    if isinstance(t, Leaf):
-        if t.kind == "quantity":
-            err = quantity_error(v)
+    if type(t) is Leaf:
+        kind = t.kind
+        if kind == "string":
+            if not isinstance(v, str):
+                _type_error(st, _json_kind(v), t.go, struct, path)
+        elif kind == "quantity":
+            err = _quantity_text_error(v) if type(v) is str else quantity_error(v)
             if err:
                 raise _Abort(err)
-        elif t.kind == "intstr":
+        elif kind == "intstr":
             if isinstance(v, str):
                 return
             number = isinstance(v, (int, float)) and not isinstance(v, bool)
             what = _int_literal(v, "int32") if number else _json_kind(v)
             if what:   # IntOrString.UnmarshalJSON -> json.Unmarshal(value, &IntVal); context added at the top
-                where = f"Go struct field {struct}.{'.'.join(stack)}" if struct else "Go value"
+                where = f"Go struct field {_struct_name(struct)}.{'.'.join(_stack(path))}" if struct is not None \
+                    else "Go value"
                 raise _Abort(f"json: cannot unmarshal {what} into {where} of type int32")
-        elif t.kind in ("int32", "int64"):
+        elif kind in ("int32", "int64"):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                _type_error(st, _json_kind(v), t.go, struct, stack)
-            elif (bad := _int_literal(v, t.kind)) is not None:
-                _type_error(st, bad, t.go, struct, stack)
-        elif t.kind == "bool" and not isinstance(v, bool):
-            _type_error(st, _json_kind(v), t.go, struct, stack)
-        elif t.kind == "string" and not isinstance(v, str):
-            _type_error(st, _json_kind(v), t.go, struct, stack)
+                _type_error(st, _json_kind(v), t.go, struct, path)
+            elif (bad := _int_literal(v, kind)) is not None:
+                _type_error(st, bad, t.go, struct, path)
+        elif kind == "bool" and not isinstance(v, bool):
+            _type_error(st, _json_kind(v), t.go, struct, path)
         return
-    if isinstance(t, L):
+    if type(t) is L:
         if not isinstance(v, list):
-            _type_error(st, _json_kind(v), t.go, struct, stack)
+            _type_error(st, _json_kind(v), t.go, struct, path)
             return
+        elem = t.elem
         for i, item in enumerate(v):
-            _decode(t.elem, item, st, struct, stack, f"{spath}[{i}]")
+            _decode(elem, item, st, struct, (path, i, "i"))
         return
     if not isinstance(v, dict):
-        _type_error(st, _json_kind(v), t.go, struct, stack)
+        _type_error(st, _json_kind(v), t.go, struct, path)
         return
-    if isinstance(t, M):
+    if type(t) is M:
+        elem = t.elem
         for key, item in v.items():
-            _decode(t.elem, item, st, struct, stack, f"{spath}[{key}]")
+            _decode(elem, item, st, struct, (path, key, "k"))
         return
+    fields = t.fields
     for key, item in v.items():
-        sub = f"{spath}.{key}" if spath else key
-        if key not in t.fields:
-            st.unknown.append(sub)
+        sub = fields.get(key)
+        if sub is None:
+            st.unknown.append(_spath((path, key, "f")))
             continue
-        _decode(t.fields[key], item, st, t.go.split(".", 1)[-1], [*stack, key], sub)
+        _decode(sub, item, st, t, (path, key, "f"))
 
 
 def _walk(kind: str, obj: dict) -> tuple[str | None, list[str]]:
@@ -452,7 +492,7 @@ def _walk(kind: str, obj: dict) -> tuple[str | None, list[str]]:
     if t is None:
         return None, []
     try:
-        _decode(t, obj, st, "", [], "")
+        _decode(t, obj, st, None, None)
     except _Abort as err:
         return str(err), []
     return st.type_error, st.unknown

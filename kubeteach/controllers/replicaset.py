@@ -72,7 +72,8 @@ class ReplicaSetController(Controller):
         self.rs_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
         self.rs_informer.add_index("controller-uid", controller_uid)
         self.pod_informer.add_index("controller-uid", controller_uid)
-        self.pod_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
+        # orphans by namespace: adoption looks at these only, not at every pod of the namespace
+        self.pod_informer.add_index("orphan", lambda o: [] if controller_ref(o) else [o["metadata"].get("namespace", "")])
         self.expectations: dict[str, Expectations] = {}
         self.rs_informer.add_handler(self.enqueue, lambda old, new: self.enqueue(new), self._rs_deleted)
         self.pod_informer.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
@@ -178,7 +179,7 @@ class ReplicaSetController(Controller):
                 pass
         if is_being_deleted(rs):
             return owned
-        for pod in sorted(self.pod_informer.by_index("namespace", rs["metadata"]["namespace"]), key=key_of):
+        for pod in sorted(self.pod_informer.by_index("orphan", rs["metadata"]["namespace"]), key=key_of):
             if controller_ref(pod) is not None or is_being_deleted(pod):
                 continue
             if not selector_matches(selector, pod["metadata"].get("labels") or {}):

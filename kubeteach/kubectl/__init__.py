@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..apiserver import APIError
+from ..apiserver import APIError, Credentials, Request
 from ..client import Client
 from .manifests import KubectlError
 
@@ -46,7 +46,10 @@ VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--ou
                "--timeout": "timeout", "--field-selector": "field-selector", "--validate": "validate",
                "--dry-run": "dry-run", "--subresource": "subresource", "--sort-by": "sort-by",
                "--for": "for", "--current-replicas": "current-replicas", "--field-manager": "field-manager",
-               "--pod-selector": "pod-selector"}
+               "--pod-selector": "pod-selector", "--image": "image", "--port": "port", "-r": "replicas",
+               "--verb": "verb", "--resource": "resource", "--resource-name": "resource-name", "--role": "role",
+               "--clusterrole": "clusterrole", "--group": "group", "--serviceaccount": "serviceaccount",
+               "--token": "token", "--as": "as", "--as-group": "as-group", "--as-uid": "as-uid"}
 BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w": "watch", "--watch": "watch",
               "--show-labels": "show-labels", "--all": "all", "--force": "force", "--now": "now",
               "--raw": "raw", "--minify": "minify", "--ignore-not-found": "ignore-not-found",
@@ -54,20 +57,30 @@ BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w"
               "--record": "record", "--overwrite": "overwrite", "--no-headers": "no-headers",
               "--watch-only": "watch-only", "--list": "list", "--quiet": "quiet", "-q": "quiet",
               "--show-events": "show-events", "--disable-eviction": "disable-eviction"}
-SHORT_VALUE = {"-f", "-o", "-n", "-l", "-p"}
+SHORT_VALUE = {"-f", "-o", "-n", "-l", "-p", "-r"}
+# subcommands whose own --user flag (binding subjects) shadows the global --user (the kubeconfig user)
+USER_SUBJECT_COMMANDS = (["create", "rolebinding"], ["create", "clusterrolebinding"])
 
 
 @dataclass
 class Args:
+    """The parsed command line: positional words, each flag's last value, and every value of repeatable flags."""
+
     words: list[str] = field(default_factory=list)
     flags: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, list[str]] = field(default_factory=dict)
+    dash: int = -1          # how many words came before `--` (cobra's ArgsLenAtDash), -1 without one
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.flags.get(name, default)
 
     def all(self, name: str) -> list[str]:
-        value = self.flags.get(name)
-        return value if isinstance(value, list) else ([] if value is None else [value])
+        """Every value given for a flag, in order (pflag's StringArray: `--user a --user b`)."""
+        return list(self.values.get(name, []))
+
+    def slice(self, name: str) -> list[str]:
+        """pflag's StringSlice: every value, comma lists split (`--verb=get,list --verb watch`)."""
+        return [part for value in self.all(name) for part in value.split(",") if part]
 
 
 def parse(argv: list[str]) -> Args:
@@ -77,6 +90,7 @@ def parse(argv: list[str]) -> Args:
     while i < len(argv):
         word = argv[i]
         if word == "--":
+            args.dash = len(args.words)
             args.words.extend(argv[i + 1:])
             break
         if word.startswith("-") and word != "-":
@@ -90,6 +104,7 @@ def parse(argv: list[str]) -> Args:
                         raise KubectlError(f"flag needs an argument: {name!r} in {name}")
                     value = argv[i]
                 key = VALUE_FLAGS[name]
+                args.values.setdefault(key, []).append(value)
                 if key == "filename":
                     args.flags.setdefault(key, []).append(value)
                 else:
@@ -112,8 +127,20 @@ class Kubectl:
         self.cluster = cluster
         self.cwd = Path.cwd
 
-    def client(self, user: str) -> Client:
-        return Client(self.cluster.api, self.cluster.users[user].credentials, "kubectl", verbose=True, user=user)
+    def client(self, user: str, args: Args | None = None) -> Client:
+        """A client as the kubeconfig user, with --token and --as/--as-group applied as kubectl applies them."""
+        creds = self.cluster.users[user].credentials
+        api: Any = self.cluster.api
+        if args is not None and args.get("token") is not None:
+            # client-go merges --token into the user's auth info: a client certificate, if any, is still presented,
+            # and the API server's x509 authenticator runs before the token authenticator (kubectl issue #1657)
+            creds = Credentials(cert_pem=creds.cert_pem, key_pem=creds.key_pem, token=args.get("token") or None)
+        if args is not None and (args.get("as") or args.all("as-group") or args.get("as-uid")):
+            if not args.get("as"):
+                raise KubectlError(f"invalid configuration: requesting uid, groups or user-extra for {user} without "
+                                   "impersonating a user")
+            api = Impersonating(self.cluster.api, args.get("as"), tuple(args.all("as-group")))
+        return Client(api, creds, "kubectl", verbose=True, user=user)
 
     def run(self, command: str, user: str | None = None) -> Result:
         from . import commands
@@ -135,10 +162,11 @@ class Kubectl:
             fn = commands.COMMANDS.get(verb)
             if fn is None:
                 raise KubectlError(f'unknown command "{verb}" for "kubectl"')
-            name = user or args.get("user") or self._context_user(args.get("context"))
+            flag_user = None if args.words[:2] in USER_SUBJECT_COMMANDS else args.get("user")
+            name = user or flag_user or self._context_user(args.get("context"))
             if name not in self.cluster.users:
                 raise KubectlError(f'auth info "{name}" does not exist')
-            ctx = commands.Context(self.cluster, self.client(name), args, out, err, name)
+            ctx = commands.Context(self.cluster, self.client(name, args), args, out, err, name)
             code = fn(ctx)
         except KubectlError as e:
             err.append(f"error: {e}\n")
@@ -149,10 +177,27 @@ class Kubectl:
         return Result(code, "".join(out), "".join(err))
 
     def _context_user(self, context: str | None) -> str:
+        """The user of the named (or current) context; contexts are named after their users."""
         name = context or self.cluster.current_context
         if context and context not in self.cluster.users:
             raise KubectlError(f'context "{context}" does not exist')
         return name or "admin"
 
 
-__all__ = ["Kubectl", "KubectlError", "Result"]
+class Impersonating:
+    """The API server as seen through a client with --as/--as-group: every request carries the Impersonate-User and
+    Impersonate-Group headers (client-go's impersonating round tripper)."""
+
+    def __init__(self, api: Any, user: str, groups: tuple[str, ...]):
+        self.api, self.user, self.groups = api, user, groups
+
+    def handle(self, req: Request) -> Any:
+        """Send the request with the impersonation headers set."""
+        req.impersonate_user, req.impersonate_groups = self.user, self.groups
+        return self.api.handle(req)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.api, name)
+
+
+__all__ = ["Impersonating", "Kubectl", "KubectlError", "Result"]

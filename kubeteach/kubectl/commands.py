@@ -158,7 +158,12 @@ def create(ctx: Context) -> int:
         obj.setdefault("metadata", {})["name"] = created["metadata"]["name"]
         return "created" + (f" ({dry} dry run)" if dry else "")
     if len(ctx.args.words) > 1:
-        raise KubectlError(f"unknown command \"{ctx.args.words[1]}\" for \"kubectl create\"")
+        from .generators import GENERATORS
+
+        generator = GENERATORS.get(ctx.args.words[1])
+        if generator is None:
+            raise KubectlError(f"unknown command \"{ctx.args.words[1]}\" for \"kubectl create\"")
+        return generator(ctx)
     return _for_each_document(ctx, "create", one)
 
 
@@ -388,32 +393,6 @@ def _gone(ctx: Context, res: Resource, ns: str, name: str, uid: str | None) -> b
     return obj is None or obj["metadata"].get("uid") != uid
 
 
-# --- auth can-i -------------------------------------------------------------------------------------------------
-
-def auth(ctx: Context) -> int:
-    words = ctx.args.words[1:]
-    if not words or words[0] != "can-i":
-        raise KubectlError(f'unknown command "{words[0] if words else ""}" for "kubectl auth"')
-    if len(words) < 3:
-        raise KubectlError("you must specify two arguments: verb resource or verb resource/resourceName.")
-    verb, what = words[1], words[2]
-    name = words[3] if len(words) > 3 else ""
-    if "/" in what:
-        what, name = what.split("/", 1)
-    res = lookup(what)
-    if res is None:
-        ctx.error(f"Warning: the server doesn't have a resource type '{what}'")
-        group, resource = "", what
-    else:
-        group, resource = res.group, res.resource
-    ns = "" if ctx.args.get("all-namespaces") or (res is not None and not res.namespaced) else ctx.namespace
-    allowed = ctx.cluster.api.access_review(ctx.client.credentials, {
-        "verb": verb, "group": group, "resource": resource, "subresource": ctx.args.get("subresource", ""),
-        "namespace": ns, "name": name})
-    ctx.print("yes" if allowed else "no")
-    return 0 if allowed else 1
-
-
 # --- config -----------------------------------------------------------------------------------------------------
 
 def config(ctx: Context) -> int:
@@ -454,12 +433,15 @@ def config(ctx: Context) -> int:
 
 from .describe import describe, get_sorted  # noqa: E402
 from .edit import patch, scale, set_command  # noqa: E402
+from .labels import annotate, label  # noqa: E402
 from .nodes import cordon, drain, uncordon  # noqa: E402
+from .rbac import auth  # noqa: E402
 from .rollout import rollout  # noqa: E402
 
 COMMANDS: dict[str, Callable[[Context], int]] = {
     # get_sorted adds --sort-by (e.g. `get events --sort-by=.lastTimestamp`) and hands over to get
     "create": create, "apply": apply, "replace": replace, "get": get_sorted, "delete": delete, "auth": auth,
     "config": config, "describe": describe, "scale": scale, "set": set_command, "patch": patch,
-    "rollout": rollout, "cordon": cordon, "uncordon": uncordon, "drain": drain,
+    "rollout": rollout, "cordon": cordon, "uncordon": uncordon, "drain": drain, "label": label,
+    "annotate": annotate,
 }

@@ -912,6 +912,10 @@ def describe_object(ctx: Context, res: Resource, obj: dict) -> str:
         except APIError as e:
             lease = e.message
         return describe_node(obj, pods, lease, evs, now)
+    from .rbac import DESCRIBERS
+
+    if kind in DESCRIBERS:                    # the RBAC describers show no events
+        return DESCRIBERS[kind](obj)
     return describe_generic(obj, events(kind), now)
 
 

@@ -112,9 +112,13 @@ class NodeInfo:
     allocatable: Resource = field(default_factory=Resource)
     used_ports: dict[tuple[str, str, int], int] = field(default_factory=dict)
     images: dict[str, int] = field(default_factory=dict)      # image name -> size, from node.status.images
+    unschedulable: bool = False                                # spec.unschedulable, read by every Filter pass
+    taints: list[dict] = field(default_factory=list)           # spec.taints
 
     def set_node(self, node: dict) -> None:
         self.node = node
+        spec = node.get("spec") or {}
+        self.unschedulable, self.taints = bool(spec.get("unschedulable")), spec.get("taints") or []
         self.allocatable = resource_list((node.get("status") or {}).get("allocatable"))
         self.images = {name: int(img.get("sizeBytes") or 0)
                        for img in (node.get("status") or {}).get("images") or [] for name in img.get("names") or []}
@@ -154,6 +158,7 @@ class Cache:
         self.assumed: set[str] = set()
         self.image_nodes: dict[str, set[str]] = {}     # image name -> nodes that have it
         self.zones: dict[str, list[str]] = {}          # nodeTree: zone -> node names, in insertion order
+        self._order: list[NodeInfo] | None = None      # node_infos(), until the tree changes
 
     # --- nodes ------------------------------------------------------------------------------------------------
 
@@ -170,6 +175,7 @@ class Cache:
             if old is not None:
                 self._tree_remove(old)
             self.zones.setdefault(zone_key(node), []).append(name)
+            self._order = None
 
     def update_node(self, node: dict) -> None:
         self.add_node(node)
@@ -193,6 +199,7 @@ class Cache:
                     del self.image_nodes[image]
 
     def _tree_remove(self, node: dict) -> None:
+        self._order = None
         zone = zone_key(node)
         names = self.zones.get(zone, [])
         if node["metadata"]["name"] in names:
@@ -201,12 +208,14 @@ class Cache:
             self.zones.pop(zone, None)
 
     def node_infos(self) -> list[NodeInfo]:
-        """The snapshot's node list: nodeTree.list(), one node from each zone in turn."""
-        out, zones, i = [], list(self.zones.values()), 0
-        while any(i < len(z) for z in zones):
-            out += [self.nodes[z[i]] for z in zones if i < len(z)]
-            i += 1
-        return out
+        """The snapshot's node list: nodeTree.list(), one node from each zone in turn (rebuilt when it changes)."""
+        if self._order is None:
+            out, zones, i = [], list(self.zones.values()), 0
+            while any(i < len(z) for z in zones):
+                out += [self.nodes[z[i]] for z in zones if i < len(z)]
+                i += 1
+            self._order = out
+        return self._order
 
     def image_spread(self, image: str) -> int:
         """How many nodes report this image (ImageStateSummary.NumNodes)."""

@@ -4,11 +4,16 @@ numFeasibleNodesToFind, selectHost, and the Decision table every scheduling atte
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..objects import Randomness
+
+#: a score's explanation: the sentence, or `(function, *args)` that writes it on demand
+Explain = str | tuple[Callable[..., str], Any]
 
 MAX_NODE_SCORE = 100
 MIN_FEASIBLE_NODES_TO_FIND = 100
@@ -52,6 +57,10 @@ class Status:
         if self.code == SKIP:
             return "skip"
         return self.message() or self.code
+
+
+#: the success every passing Filter returns: Status is frozen, so one shared instance serves every node
+PASS = Status()
 
 
 @dataclass(eq=False)
@@ -113,32 +122,48 @@ def default_normalize_score(scores: dict[str, int], reverse: bool, max_priority:
     return out
 
 
-def _less(h: list[tuple[str, int]], i: int, j: int) -> bool:
-    return h[i][1] > h[j][1]
+def _pop_order(scores: list[int], top_needed: int) -> tuple[list[int], int]:
+    """The indices heap.Pop yields, for as many pops as selectHost makes, and how many share the top score.
 
+    container/heap's Init and Pop, step for step (so ties come out in Go's order), with Less = higher score, on
+    indices into a plain list of scores (a 1000-node cluster pops hundreds of tied nodes per pod)."""
+    h = list(range(len(scores)))         # the heap holds indices; Less(i, j) is scores[h[i]] > scores[h[j]]
+    n = len(h)
 
-def _down(h: list[tuple[str, int]], i0: int, n: int) -> None:
-    """container/heap's down(), step for step, so ties leave the heap in Go's order."""
-    i = i0
-    while True:
-        j1 = 2 * i + 1
-        if j1 >= n:
+    def down(i: int, n: int) -> None:
+        hi = h[i]
+        s_i = scores[hi]
+        while True:
+            j = 2 * i + 1
+            if j >= n:
+                break
+            j2 = j + 1
+            sj = scores[h[j]]
+            if j2 < n:
+                sj2 = scores[h[j2]]
+                if sj2 > sj:
+                    j, sj = j2, sj2
+            if not sj > s_i:
+                break
+            h[i] = h[j]
+            i = j
+        h[i] = hi
+
+    for i in range(n // 2 - 1, -1, -1):
+        down(i, n)
+    order: list[int] = []
+    best = scores[h[0]]
+    tied = 0
+    while n:
+        n -= 1
+        h[0], h[n] = h[n], h[0]
+        down(0, n)
+        idx = h.pop()
+        if scores[idx] != best and len(order) >= top_needed:
             break
-        j = j1
-        j2 = j1 + 1
-        if j2 < n and _less(h, j2, j1):
-            j = j2
-        if not _less(h, j, i):
-            break
-        h[i], h[j] = h[j], h[i]
-        i = j
-
-
-def _heap_pop(h: list[tuple[str, int]]) -> tuple[str, int]:
-    n = len(h) - 1
-    h[0], h[n] = h[n], h[0]
-    _down(h, 0, n)
-    return h.pop()
+        order.append(idx)
+        tied += scores[idx] == best
+    return order, tied
 
 
 def select_host(node_scores: list[tuple[str, int]], count: int, rnd: Randomness) -> tuple[str, list[str], int]:
@@ -147,36 +172,75 @@ def select_host(node_scores: list[tuple[str, int]], count: int, rnd: Randomness)
     Returns the host, the nodes that share the top score in the order the heap yielded them, and how many
     times the sampler drew. Go draws from math/rand; we draw from the cluster's seeded source.
     """
-    h = list(node_scores)
-    for i in range(len(h) // 2 - 1, -1, -1):
-        _down(h, i, len(h))
-    cnt_of_max_score, selected_index = 1, 0
-    top = [_heap_pop(h)]
-    while h:
-        ns = _heap_pop(h)
-        if ns[1] != top[0][1] and len(top) >= count:
-            break
-        if ns[1] == top[0][1]:
-            cnt_of_max_score += 1
-            if rnd.intn(cnt_of_max_score) == 0:
-                selected_index = cnt_of_max_score - 1
-        top.append(ns)
-    tied = [name for name, score in top if score == top[0][1]]
+    names = [name for name, _ in node_scores]
+    order, cnt_of_max_score = _pop_order([score for _, score in node_scores], count)
+    selected_index = 0
+    for cnt in range(2, cnt_of_max_score + 1):
+        if rnd.intn(cnt) == 0:
+            selected_index = cnt - 1
+    top = [node_scores[i] for i in order]
+    tied = [names[i] for i in order[:cnt_of_max_score]]
     return top[selected_index][0], tied, cnt_of_max_score - 1
 
 
-@dataclass
-class PluginScore:
-    """One plugin's score for one node: raw, after NormalizeScore, the weight, and the arithmetic."""
+class Totals(Mapping):
+    """Node -> total score, kept as the node names (shared with `Decision.feasible`) and an int array: a
+    1000-node cluster keeps hundreds of totals per pod, in the decision and in the trace record."""
 
-    raw: int
-    normalized: int
-    weight: int
-    explain: str = ""
+    def __init__(self, names: list[str], totals: list[int]):
+        self.names, self.scores = names, array("q", totals)
+        self._index: dict[str, int] | None = None
+
+    def __getitem__(self, node: str) -> int:
+        if self._index is None:
+            self._index = {n: i for i, n in enumerate(self.names)}
+        return self.scores[self._index[node]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def items(self) -> Iterator[tuple[str, int]]:  # type: ignore[override]
+        return zip(self.names, self.scores)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+class PluginScore:
+    """One plugin's score for one node: raw, after NormalizeScore, the weight, and the arithmetic.
+
+    `explain` may be given as `(function, *args)`: the sentence is then written only when someone reads it (a
+    1000-node cluster scores hundreds of nodes per pod, and nobody reads most of those sentences).
+    """
+
+    __slots__ = ("raw", "normalized", "weight", "_explain")
+
+    def __init__(self, raw: int, normalized: int, weight: int, explain: Explain = ""):
+        self.raw, self.normalized, self.weight, self._explain = raw, normalized, weight, explain
 
     @property
     def weighted(self) -> int:
         return self.normalized * self.weight
+
+    @property
+    def explain(self) -> str:
+        e = self._explain
+        if not isinstance(e, str):
+            e = self._explain = e[0](*e[1:])
+        return e
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PluginScore):
+            return NotImplemented
+        return (self.raw, self.normalized, self.weight, self.explain) == \
+            (other.raw, other.normalized, other.weight, other.explain)
+
+    def __repr__(self) -> str:
+        return (f"PluginScore(raw={self.raw!r}, normalized={self.normalized!r}, weight={self.weight!r}, "
+                f"explain={self.explain!r})")
 
 
 @dataclass
@@ -199,19 +263,37 @@ class Decision:
     prefilter: dict[str, Status] = field(default_factory=dict)
     skipped_filter_plugins: list[str] = field(default_factory=list)
     filters: dict[str, dict[str, Status]] = field(default_factory=dict)
+    rejected: dict[str, Status] = field(default_factory=dict)    # nodes Filter rejected, in visiting order
     feasible: list[str] = field(default_factory=list)
     skipped_score_plugins: list[str] = field(default_factory=list)
-    scores: dict[str, dict[str, PluginScore]] = field(default_factory=dict)
-    totals: dict[str, int] = field(default_factory=dict)
+    #: per active score plugin: (name, weight, raw scores, normalized scores, explanations), aligned with `feasible`
+    score_columns: list[tuple[str, int, list[int], list[int], Sequence[Explain]]] = field(default_factory=list)
+    totals: Mapping[str, int] = field(default_factory=dict)
     winner: str = ""
     tied: list[str] = field(default_factory=list)
     tie_break: str = ""
     message: str = ""
     outcome: str = ""          # "bound", "Unschedulable", "SchedulerError"
+    compacted: bool = False    # the per-node tables were dropped to bound memory (see Scheduler.keep_tables)
+    _scores: dict[str, dict[str, PluginScore]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def feasible_count(self) -> int:
         return len(self.feasible)
+
+    @property
+    def scores(self) -> dict[str, dict[str, PluginScore]]:
+        """`scores[node][plugin]`: the score table, built from the columns when first read."""
+        if self._scores is None:
+            self._scores = {n: {} for n in self.feasible} if self.score_columns else {}
+            for name, weight, raw, normalized, explain in self.score_columns:
+                for i, node in enumerate(self.feasible):
+                    self._scores[node][name] = PluginScore(raw[i], normalized[i], weight, explain[i])
+        return self._scores
+
+    def compact(self) -> None:
+        """Drop the per-node tables (filters, scores); the outcome, totals and winner stay."""
+        self.filters, self.rejected, self.score_columns, self._scores, self.compacted = {}, {}, [], None, True
 
     @property
     def visited(self) -> list[str]:
@@ -223,4 +305,4 @@ class Decision:
         for status in self.filters.get(node, {}).values():
             if not status.is_success():
                 return status
-        return Status()
+        return PASS

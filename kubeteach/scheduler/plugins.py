@@ -7,12 +7,23 @@ DynamicResources and preemption victims are not modelled.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..objects import tolerates
 from .cache import NodeInfo, Resource, host_ports, pod_requests, ports_conflict
-from .framework import MAX_NODE_SCORE, SKIP, SUCCESS, UNRESOLVABLE, UNSCHEDULABLE, Status, default_normalize_score
+from .framework import (
+    MAX_NODE_SCORE,
+    PASS,
+    SKIP,
+    SUCCESS,
+    UNRESOLVABLE,
+    UNSCHEDULABLE,
+    Explain,
+    Status,
+    default_normalize_score,
+)
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -50,16 +61,36 @@ class Plugin:
         return None
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status:
-        return Status()
+        return PASS
+
+    def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:
+        """Filter over many nodes: {index: status} for every status that is not the plain PASS."""
+        return {k: status for k, ni in enumerate(nodes) if (status := self.filter(state, pod, ni)) is not PASS}
 
     def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
         return Status()
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, str]:
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, Explain]:
         return 0, ""
 
     def normalize(self, scores: dict[str, int]) -> dict[str, int]:
         return scores
+
+    def score_all(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> tuple[list[int], Sequence[Explain]]:
+        """Score every feasible node: the raw scores and their explanations, in `nodes` order."""
+        raw, explain = [], []
+        for ni in nodes:
+            score, why = self.score(state, pod, ni)
+            raw.append(score)
+            explain.append(why)
+        return raw, explain
+
+    def normalize_list(self, names: list[str], raw: list[int]) -> list[int]:
+        """NormalizeScore over the scores in node order (what `normalize` does to a dict)."""
+        if type(self).normalize is Plugin.normalize:
+            return raw
+        by_node = self.normalize(dict(zip(names, raw)))
+        return [by_node[n] for n in names]
 
     def fail(self, code: str, reason: str, detail: str = "") -> Status:
         return Status(code, (reason,), self.name, detail)
@@ -112,12 +143,16 @@ class NodeUnschedulable(Plugin):
     name = "NodeUnschedulable"
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status:
-        if not (ni.node or {}).get("spec", {}).get("unschedulable"):
-            return Status()
+        if not ni.unschedulable:
+            return PASS
         taint = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
         if any(tolerates(t, taint) for t in pod["spec"].get("tolerations") or []):
-            return Status()
+            return PASS
         return self.fail(UNRESOLVABLE, ERR_UNSCHEDULABLE)
+
+    def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:
+        return {k: status for k, ni in enumerate(nodes)
+                if ni.unschedulable and (status := self.filter(state, pod, ni)) is not PASS}
 
 
 class NodeName(Plugin):
@@ -129,7 +164,10 @@ class NodeName(Plugin):
         wanted = pod["spec"].get("nodeName")
         if wanted and wanted != ni.name:
             return self.fail(UNRESOLVABLE, ERR_NODE_NAME)
-        return Status()
+        return PASS
+
+    def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:
+        return super().filter_rejects(state, pod, nodes) if pod["spec"].get("nodeName") else {}
 
 
 class TaintToleration(Plugin):
@@ -140,25 +178,47 @@ class TaintToleration(Plugin):
     weight = 3
 
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status:
+        if not ni.taints:
+            return PASS
         tolerations = pod["spec"].get("tolerations") or []
-        for taint in (ni.node or {}).get("spec", {}).get("taints") or []:
+        for taint in ni.taints:
             if taint.get("effect") not in ("NoSchedule", "NoExecute"):
                 continue
             if not any(tolerates(t, taint) for t in tolerations):
                 shown = f"{taint['key']}={taint.get('value', '')}:{taint['effect']}"
                 return self.fail(UNRESOLVABLE, ERR_UNTOLERATED_TAINT % (taint["key"], taint.get("value", "")),
                                  f"untolerated taint {shown}")
-        return Status()
+        return PASS
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, str]:
+    def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:
+        return {k: status for k, ni in enumerate(nodes)
+                if ni.taints and (status := self.filter(state, pod, ni)) is not PASS}
+
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, Explain]:
+        taints = ni.taints
+        if not taints:
+            return 0, _NO_PREFER_NO_SCHEDULE
         tolerations = [t for t in pod["spec"].get("tolerations") or []
                        if t.get("effect") in (None, "", "PreferNoSchedule")]
-        count = sum(1 for taint in (ni.node or {}).get("spec", {}).get("taints") or []
+        count = sum(1 for taint in taints
                     if taint.get("effect") == "PreferNoSchedule" and not any(tolerates(t, taint) for t in tolerations))
         return count, f"{count} untolerated PreferNoSchedule taint(s)"
 
+    def score_all(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> tuple[list[int], Sequence[Explain]]:
+        if any(ni.taints for ni in nodes):
+            return super().score_all(state, pod, nodes)
+        return [0] * len(nodes), [_NO_PREFER_NO_SCHEDULE] * len(nodes)
+
     def normalize(self, scores: dict[str, int]) -> dict[str, int]:
         return default_normalize_score(scores, reverse=True)
+
+    def normalize_list(self, names: list[str], raw: list[int]) -> list[int]:
+        if not any(raw):
+            return [MAX_NODE_SCORE] * len(raw)      # DefaultNormalizeScore, reverse, maxCount 0
+        return super().normalize_list(names, raw)
+
+
+_NO_PREFER_NO_SCHEDULE = "0 untolerated PreferNoSchedule taint(s)"
 
 
 class NodeAffinity(Plugin):
@@ -179,14 +239,14 @@ class NodeAffinity(Plugin):
         selector_ok = all(labels.get(k) == v for k, v in (pod["spec"].get("nodeSelector") or {}).items())
         required = node_affinity(pod).get("requiredDuringSchedulingIgnoredDuringExecution")
         affinity_ok = not required or any(term_matches(t, node) for t in required.get("nodeSelectorTerms") or [])
-        return Status() if selector_ok and affinity_ok else self.fail(UNRESOLVABLE, ERR_NODE_AFFINITY)
+        return PASS if selector_ok and affinity_ok else self.fail(UNRESOLVABLE, ERR_NODE_AFFINITY)
 
     def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
         if not node_affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution"):
             return Status(SKIP, plugin=self.name)
         return Status()
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, str]:
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, Explain]:
         terms = node_affinity(pod).get("preferredDuringSchedulingIgnoredDuringExecution") or []
         weights = [int(t.get("weight", 0)) for t in terms if term_matches(t.get("preference"), ni.node or {})]
         return sum(weights), "matching preferred terms: " + (" + ".join(map(str, weights)) or "none")
@@ -208,7 +268,7 @@ class NodePorts(Plugin):
         for ip, protocol, port in state.values["ports"]:
             if ports_conflict(ni.used_ports, ip, protocol, port):
                 return self.fail(UNSCHEDULABLE, ERR_NODE_PORTS, f"hostPort {port}/{protocol} in use")
-        return Status()
+        return PASS
 
 
 def least_requested_score(requested: int, capacity: int) -> int:
@@ -232,6 +292,10 @@ class NodeResourcesFit(Plugin):
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status:
         req: Resource = state.values["request"]
         alloc, used = ni.allocatable, ni.requested
+        if len(ni.pods) < alloc.allowed_pod_number and req.milli_cpu <= alloc.milli_cpu - used.milli_cpu and \
+                req.memory <= alloc.memory - used.memory and \
+                req.ephemeral_storage <= alloc.ephemeral_storage - used.ephemeral_storage:
+            return PASS
         reasons, details = [], []
         if len(ni.pods) + 1 > alloc.allowed_pod_number:
             reasons.append("Too many pods")
@@ -244,22 +308,75 @@ class NodeResourcesFit(Plugin):
                 reasons.append(f"Insufficient {res}")
                 details.append(f"{res} {show(want)} requested > {show(free)} free")
         if not reasons:
-            return Status()
+            return PASS
         return Status(UNSCHEDULABLE, tuple(reasons), self.name, "; ".join(details))
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, str]:
-        req = state.values.setdefault("request_non_zero", pod_requests(pod, non_zero=True))
-        parts, total, weights = [], 0, 0
-        for res, alloc, used in (("cpu", ni.allocatable.milli_cpu, ni.non_zero_requested.milli_cpu + req.milli_cpu),
-                                 ("memory", ni.allocatable.memory, ni.non_zero_requested.memory + req.memory)):
-            if alloc == 0:
-                continue
-            s = least_requested_score(used, alloc)
-            total, weights = total + s, weights + 1
-            a, u = (f"{alloc}m", f"{used}m") if res == "cpu" else (_mib(alloc), _mib(used))
-            parts.append(f"{res} ({a}-{u})*100/{a}={s}")
-        score = total // weights if weights else 0
-        return score, f"LeastAllocated ({' + '.join(parts)}) / {weights} = {score}"
+    def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:
+        req: Resource = state.values["request"]
+        cpu, mem, eph = req.milli_cpu, req.memory, req.ephemeral_storage
+        return {k: status for k, ni in enumerate(nodes)
+                if not (len(ni.pods) < ni.allocatable.allowed_pod_number
+                        and cpu <= ni.allocatable.milli_cpu - ni.requested.milli_cpu
+                        and mem <= ni.allocatable.memory - ni.requested.memory
+                        and eph <= ni.allocatable.ephemeral_storage - ni.requested.ephemeral_storage)
+                and (status := self.filter(state, pod, ni)) is not PASS}
+
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, Explain]:
+        req = state.values.get("request_non_zero")
+        if req is None:
+            req = state.values["request_non_zero"] = pod_requests(pod, non_zero=True)
+        args = (ni.allocatable.milli_cpu, ni.non_zero_requested.milli_cpu + req.milli_cpu,
+                ni.allocatable.memory, ni.non_zero_requested.memory + req.memory)
+        return least_allocated(*args), (least_allocated_text, *args)
+
+    def score_all(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> tuple[list[int], Sequence[Explain]]:
+        req = state.values.get("request_non_zero")
+        if req is None:
+            req = state.values["request_non_zero"] = pod_requests(pod, non_zero=True)
+        cols = ([ni.allocatable.milli_cpu for ni in nodes],
+                [ni.non_zero_requested.milli_cpu + req.milli_cpu for ni in nodes],
+                [ni.allocatable.memory for ni in nodes],
+                [ni.non_zero_requested.memory + req.memory for ni in nodes])
+        if all(cols[0]) and all(cols[2]):     # least_allocated, inlined for the usual node with cpu and memory
+            raw = [(((ca - cu) * MAX_NODE_SCORE // ca if cu <= ca else 0)
+                    + ((ma - mu) * MAX_NODE_SCORE // ma if mu <= ma else 0)) // 2 for ca, cu, ma, mu in zip(*cols)]
+        else:
+            raw = list(map(least_allocated, *cols))
+        return raw, ExplainColumn(least_allocated_text, cols)
+
+
+class ExplainColumn(Sequence):
+    """Explanations for a column of nodes, written on demand from the numbers kept per node."""
+
+    def __init__(self, fn: Callable[..., str], columns: tuple[list[int], ...]):
+        self.fn, self.columns = fn, columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, i: int) -> Explain:   # type: ignore[override]
+        return (self.fn, *(c[i] for c in self.columns))
+
+
+def least_allocated(cpu_alloc: int, cpu_used: int, mem_alloc: int, mem_used: int) -> int:
+    """LeastAllocated over cpu and memory (weights 1 and 1); a resource with no allocatable is left out."""
+    total = weights = 0
+    if cpu_alloc:
+        total, weights = least_requested_score(cpu_used, cpu_alloc), 1
+    if mem_alloc:
+        total, weights = total + least_requested_score(mem_used, mem_alloc), weights + 1
+    return total // weights if weights else 0
+
+
+def least_allocated_text(cpu_alloc: int, cpu_used: int, mem_alloc: int, mem_used: int) -> str:
+    """The arithmetic behind least_allocated, for the decision table."""
+    parts = []
+    for res, alloc, used in (("cpu", cpu_alloc, cpu_used), ("memory", mem_alloc, mem_used)):
+        if alloc == 0:
+            continue
+        a, u = (f"{alloc}m", f"{used}m") if res == "cpu" else (_mib(alloc), _mib(used))
+        parts.append(f"{res} ({a}-{u})*100/{a}={least_requested_score(used, alloc)}")
+    return f"LeastAllocated ({' + '.join(parts)}) / {len(parts)} = {least_allocated(cpu_alloc, cpu_used, mem_alloc, mem_used)}"
 
 
 def _mib(n: int) -> str:
@@ -308,7 +425,7 @@ class VolumeBinding(Plugin):
             required = ((pv["spec"].get("nodeAffinity") or {}).get("required") or {}).get("nodeSelectorTerms")
             if required and not any(term_matches(t, ni.node or {}) for t in required):
                 return self.fail(UNRESOLVABLE, ERR_PV_NODE_AFFINITY, f"PV {pv['metadata']['name']}")
-        return Status()
+        return PASS
 
 
 class PodTopologySpread(Plugin):
@@ -358,24 +475,50 @@ class NodeResourcesBalancedAllocation(Plugin):
             return Status(SKIP, plugin=self.name)
         return Status()
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, str]:
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, Explain]:
         req: Resource = state.values["balanced_request"]
-        fractions, parts = [], []
-        for res, alloc, used in (("cpu", ni.allocatable.milli_cpu, ni.requested.milli_cpu + req.milli_cpu),
-                                 ("memory", ni.allocatable.memory, ni.requested.memory + req.memory)):
-            if alloc == 0:
-                continue
-            f = min(used / alloc, 1.0)
-            fractions.append(f)
-            parts.append(f"{res} {f:.4f}")
-        std = 0.0
-        if len(fractions) == 2:
-            std = abs((fractions[0] - fractions[1]) / 2)
-        elif len(fractions) > 2:
-            mean = sum(fractions) / len(fractions)
-            std = (sum((f - mean) ** 2 for f in fractions) / len(fractions)) ** 0.5
-        score = int((1 - std) * MAX_NODE_SCORE)
-        return score, f"fractions {', '.join(parts)}; std {std:.4f}; (1 - std) * 100 = {score}"
+        args = (ni.allocatable.milli_cpu, ni.requested.milli_cpu + req.milli_cpu,
+                ni.allocatable.memory, ni.requested.memory + req.memory)
+        return balanced_allocation(*args)[0], (balanced_allocation_text, *args)
+
+    def score_all(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> tuple[list[int], Sequence[Explain]]:
+        req: Resource = state.values["balanced_request"]
+        cols = ([ni.allocatable.milli_cpu for ni in nodes], [ni.requested.milli_cpu + req.milli_cpu for ni in nodes],
+                [ni.allocatable.memory for ni in nodes], [ni.requested.memory + req.memory for ni in nodes])
+        raw = []
+        for ca, cu, ma, mu in zip(*cols):
+            if ca and ma:      # the usual two fractions, as balanced_allocation computes them
+                f_cpu, f_mem = min(cu / ca, 1.0), min(mu / ma, 1.0)
+                raw.append(int((1 - abs((f_cpu - f_mem) / 2)) * MAX_NODE_SCORE))
+            else:
+                raw.append(balanced_allocation(ca, cu, ma, mu)[0])
+        return raw, ExplainColumn(balanced_allocation_text, cols)
+
+
+def balanced_allocation(cpu_alloc: int, cpu_used: int, mem_alloc: int, mem_used: int
+                        ) -> tuple[int, list[tuple[str, float]], float]:
+    """The score, the per-resource fractions, and their standard deviation."""
+    fractions, parts = [], []
+    for res, alloc, used in (("cpu", cpu_alloc, cpu_used), ("memory", mem_alloc, mem_used)):
+        if alloc == 0:
+            continue
+        f = min(used / alloc, 1.0)
+        fractions.append(f)
+        parts.append(res)
+    std = 0.0
+    if len(fractions) == 2:
+        std = abs((fractions[0] - fractions[1]) / 2)
+    elif len(fractions) > 2:
+        mean = sum(fractions) / len(fractions)
+        std = (sum((f - mean) ** 2 for f in fractions) / len(fractions)) ** 0.5
+    return int((1 - std) * MAX_NODE_SCORE), list(zip(parts, fractions)), std
+
+
+def balanced_allocation_text(cpu_alloc: int, cpu_used: int, mem_alloc: int, mem_used: int) -> str:
+    """The arithmetic behind balanced_allocation, for the decision table."""
+    score, fractions, std = balanced_allocation(cpu_alloc, cpu_used, mem_alloc, mem_used)
+    parts = ", ".join(f"{r} {f:.4f}" for r, f in fractions)
+    return f"fractions {parts}; std {std:.4f}; (1 - std) * 100 = {score}"
 
 
 def normalized_image_name(name: str) -> str:
@@ -392,18 +535,41 @@ class ImageLocality(Plugin):
     def __init__(self, cache: Cache):
         self.cache = cache
 
-    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, str]:
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, Explain]:
+        images = state.values.get("images")
+        if images is None:
+            containers = (pod["spec"].get("initContainers") or []) + (pod["spec"].get("containers") or [])
+            images = state.values["images"] = [normalized_image_name(c.get("image", "")) for c in containers]
         total_nodes = state.values["num_all_nodes"]
-        containers = (pod["spec"].get("initContainers") or []) + (pod["spec"].get("containers") or [])
         total = 0
-        for c in containers:
-            image = normalized_image_name(c.get("image", ""))
+        for image in images:
             if image in ni.images:
                 total += int(ni.images[image] * (self.cache.image_spread(image) / total_nodes))
-        max_threshold = IMAGE_MAX_CONTAINER_THRESHOLD * len(containers)
+        max_threshold = IMAGE_MAX_CONTAINER_THRESHOLD * len(images)
         clamped = min(max(total, IMAGE_MIN_THRESHOLD), max_threshold)
         score = MAX_NODE_SCORE * (clamped - IMAGE_MIN_THRESHOLD) // (max_threshold - IMAGE_MIN_THRESHOLD)
-        return score, f"image bytes x spread = {total} (clamped to 23Mi..{len(containers) * 1000}Mi) -> {score}"
+        return score, (_image_text, total, len(images), score)
+
+    def score_all(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> tuple[list[int], Sequence[Explain]]:
+        containers = (pod["spec"].get("initContainers") or []) + (pod["spec"].get("containers") or [])
+        images = [normalized_image_name(c.get("image", "")) for c in containers]
+        spread = {image: self.cache.image_spread(image) / state.values["num_all_nodes"] for image in images}
+        max_threshold = IMAGE_MAX_CONTAINER_THRESHOLD * len(images)
+        totals = []
+        for ni in nodes:
+            total, have = 0, ni.images
+            if have:
+                for image in images:
+                    if image in have:
+                        total += int(have[image] * spread[image])
+            totals.append(total)
+        raw = [MAX_NODE_SCORE * (min(max(t, IMAGE_MIN_THRESHOLD), max_threshold) - IMAGE_MIN_THRESHOLD)
+               // (max_threshold - IMAGE_MIN_THRESHOLD) for t in totals]
+        return raw, ExplainColumn(_image_text, (totals, [len(images)] * len(nodes), raw))
+
+
+def _image_text(total: int, containers: int, score: int) -> str:
+    return f"image bytes x spread = {total} (clamped to 23Mi..{containers * 1000}Mi) -> {score}"
 
 
 def default_plugins(cache: Cache, pvcs: Any, pvs: Any, classes: Any) -> tuple[list[Plugin], list[Plugin]]:

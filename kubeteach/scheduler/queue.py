@@ -65,7 +65,7 @@ class SchedulingQueue:
         self.backoff: dict[str, QueuedPodInfo] = {}
         self.unschedulable: dict[str, QueuedPodInfo] = {}
         self._heap: list[tuple[int, float, int, str]] = []
-        self._active_entries: list[Entry] = []
+        self._active_entries: dict[int, Entry] = {}    # pending attempts by id(), in the order queued
         self._seq = 0
 
     # --- entries on the loop ----------------------------------------------------------------------------------
@@ -74,8 +74,7 @@ class SchedulingQueue:
         holder: list[Entry] = []
 
         def run() -> None:
-            if holder[0] in self._active_entries:
-                self._active_entries.remove(holder[0])
+            self._active_entries.pop(id(holder[0]), None)
             fn()
 
         entry = self.loop.schedule(delay, self.component, run, kind=kind, label=label)
@@ -101,12 +100,13 @@ class SchedulingQueue:
     def _activate(self, pinfo: QueuedPodInfo, kind: str = "work") -> None:
         """Into activeQ, with the loop entry that will pop it (or a pod ahead of it)."""
         self._push_active(pinfo)
-        self._active_entries.append(self._schedule(0.0, kind, self.attempt, "scheduleOne"))
+        entry = self._schedule(0.0, kind, self.attempt, "scheduleOne")
+        self._active_entries[id(entry)] = entry
 
     def _drop_active(self, key: str) -> None:
         """A pod left activeQ without being popped: one pending attempt fewer."""
         if self.active.pop(key, None) is not None and self._active_entries:
-            self._cancel(self._active_entries.pop())
+            self._cancel(self._active_entries.popitem()[1])
 
     def pop(self) -> QueuedPodInfo | None:
         """The head of activeQ by PrioritySort; its attempt count goes up."""

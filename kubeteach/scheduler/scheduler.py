@@ -6,6 +6,7 @@ Kubernetes runs the binding cycle in a goroutine; here it runs in the same step,
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from ..apiserver import APIError
@@ -13,17 +14,18 @@ from ..client import InformerFactory
 from ..events import EventRecorder
 from ..objects import deep_copy, get_condition, key_of, timestamp
 from . import narratives  # noqa: F401  (registers the sentences)
-from .cache import Cache, pod_requests
+from .cache import Cache, NodeInfo, pod_requests
 from .framework import (
     NO_NODES_AVAILABLE,
     NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT,
+    PASS,
     SKIP,
     UNRESOLVABLE,
     UNSCHEDULABLE,
     Decision,
     FitError,
-    PluginScore,
     Status,
+    Totals,
     num_feasible_nodes_to_find,
     select_host,
 )
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 
 SCHEDULER_NAME = "default-scheduler"
 MESSAGE_SIZE_LIMIT = 1024
+#: node rows of Filter/Score tables kept in `decisions` (newest first); older attempts keep their outcome only
+KEEP_TABLE_ROWS = 100_000
 
 
 class _NoNodes(Exception):
@@ -61,6 +65,9 @@ class Scheduler:
         self.recorder = EventRecorder(self.client.quiet_copy(), SCHEDULER_NAME, record=self.record)
         self.filter_plugins, self.score_plugins = default_plugins(self.cache, self.pvcs, self.pvs, self.classes)
         self.decisions: dict[str, list[Decision]] = {}
+        self.keep_table_rows = KEEP_TABLE_ROWS
+        self._tables: deque[Decision] = deque()
+        self._table_rows = 0
         self.next_start_node_index = 0
         self.cycle = 0
         self._add_event_handlers()
@@ -176,17 +183,29 @@ class Scheduler:
         try:
             host = self.schedule_pod(pod, d)
         except FitError as fit:
+            self._keep_tables(d)
             fit.post_filter_msg = self.post_filter(pod, fit, d)
             self.handle_scheduling_failure(pinfo, fit.error(), UNSCHEDULABLE, fit.unschedulable_plugins, d)
             return
         except _NoNodes:
             self.handle_scheduling_failure(pinfo, NO_NODES_AVAILABLE, UNSCHEDULABLE, set(), d)
             return
+        self._keep_tables(d)
         assumed = deep_copy(pod)
         assumed["spec"]["nodeName"] = host
         self.cache.assume_pod(assumed)
         self.record("scheduled", name, **_summary(d))
         self.binding_cycle(pinfo, assumed, d)
+
+    def _keep_tables(self, d: Decision) -> None:
+        """Keep the per-node tables of the latest attempts, at most `keep_table_rows` node rows in all; older
+        attempts are compacted (a 1000-node cluster filters hundreds of nodes per pod)."""
+        self._tables.append(d)
+        self._table_rows += len(d.filters)
+        while self._table_rows > self.keep_table_rows and len(self._tables) > 1:
+            old = self._tables.popleft()
+            self._table_rows -= len(old.filters)
+            old.compact()
 
     def schedule_pod(self, pod: dict, d: Decision) -> str:
         """SchedulePod: PreFilter, Filter over up to numFeasibleNodesToFind nodes, then Score and selectHost."""
@@ -211,25 +230,10 @@ class Scheduler:
         d.skipped_filter_plugins = sorted(skip)
         d.num_feasible_nodes_to_find = num_feasible_nodes_to_find(len(nodes), self.percentage_of_nodes_to_score)
         d.start_index = self.next_start_node_index
-        feasible, failed = [], {}
-        for i in range(len(nodes)):
-            ni = nodes[(d.start_index + i) % len(nodes)]
-            row: dict[str, Status] = {}
-            verdict = Status()
-            for pl in self.filter_plugins:
-                if pl.name in skip:
-                    continue
-                row[pl.name] = status = pl.filter(state, pod, ni)
-                if not status.is_success():
-                    verdict = status
-                    break
-            d.filters[ni.name] = row
-            if verdict.is_success():
-                feasible.append(ni)
-                if len(feasible) >= d.num_feasible_nodes_to_find:
-                    break
-            else:
-                failed[ni.name] = verdict
+        plugins = [pl for pl in self.filter_plugins if pl.name not in skip]
+        feasible, failed = filter_nodes(state, pod, plugins, nodes, d.start_index, d.num_feasible_nodes_to_find,
+                                        d.filters)
+        d.rejected = failed
         self.next_start_node_index = (d.start_index + len(feasible) + len(failed)) % len(nodes)
         d.feasible = [ni.name for ni in feasible]
         if not feasible:
@@ -247,17 +251,16 @@ class Scheduler:
                 d.skipped_score_plugins.append(pl.name)
             else:
                 active.append(pl)
-        d.scores = {ni.name: {} for ni in feasible}
+        names = d.feasible
+        totals = [0] * len(feasible)
         for pl in active:
-            raw, explain = {}, {}
-            for ni in feasible:
-                raw[ni.name], explain[ni.name] = pl.score(state, pod, ni)
-            normalized = pl.normalize(raw)
-            for ni in feasible:
-                d.scores[ni.name][pl.name] = PluginScore(raw[ni.name], normalized[ni.name], pl.weight,
-                                                         explain[ni.name])
-        d.totals = {n: sum(s.weighted for s in per.values()) for n, per in d.scores.items()}
-        host, tied, draws = select_host(list(d.totals.items()), NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT,
+            raw, explain = pl.score_all(state, pod, feasible)
+            normalized = pl.normalize_list(names, raw)
+            d.score_columns.append((pl.name, pl.weight, raw, normalized, explain))
+            weight = pl.weight
+            totals = [t + s * weight for t, s in zip(totals, normalized)]
+        d.totals = Totals(d.feasible, totals)
+        host, tied, draws = select_host(list(zip(d.feasible, totals)), NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT,
                                         self.cluster.rnd)
         d.winner, d.tied = host, tied
         d.tie_break = (f"reservoir sampling among {len(tied)} nodes tied at {d.totals[host]} "
@@ -331,6 +334,58 @@ class Scheduler:
                             f"Successfully assigned {m['namespace']}/{m['name']} to {node}", action="Binding")
 
 
+def filter_nodes(state: CycleState, pod: dict, plugins: list, nodes: list[NodeInfo], start: int, to_find: int,
+                 filters: dict[str, dict[str, Status]]) -> tuple[list[NodeInfo], dict[str, Status]]:
+    """findNodesThatPassFilters: visit nodes round-robin from `start`, each through the plugins in order until one
+    rejects it, and stop once `to_find` nodes pass. Fills `filters` (node -> plugin -> status, the plugins that
+    ran) in visiting order; returns the feasible nodes and the rejected ones with their first failing status.
+
+    The outcome is Kubernetes' node-by-node loop; the work is done a chunk of nodes at a time, plugin by plugin
+    (`Plugin.filter_rejects` reports only what is not a plain pass), which is what makes 1000-node clusters cheap.
+    """
+    n = len(nodes)
+    passed = {pl.name: PASS for pl in plugins}        # one shared row for every node that passes outright
+    feasible: list[NodeInfo] = []
+    failed: dict[str, Status] = {}
+    pos = 0
+    while pos < n and len(feasible) < to_find:
+        chunk = [nodes[(start + pos + k) % n] for k in range(min(max(to_find - len(feasible), 16), n - pos))]
+        alive = list(range(len(chunk)))
+        notes: dict[int, dict[str, Status]] = {}      # chunk index -> plugin -> a status that is not PASS
+        stopped_at: dict[int, int] = {}               # chunk index -> index of the plugin that rejected it
+        for p, pl in enumerate(plugins):
+            if not alive:
+                break
+            rejects = pl.filter_rejects(state, pod, [chunk[i] for i in alive])
+            if not rejects:
+                continue
+            still = []
+            for k, i in enumerate(alive):
+                status = rejects.get(k)
+                if status is None:
+                    still.append(i)
+                    continue
+                notes.setdefault(i, {})[pl.name] = status
+                if status.is_success():
+                    still.append(i)
+                else:
+                    stopped_at[i] = p
+            alive = still
+        for i, ni in enumerate(chunk):
+            pos += 1
+            note = notes.get(i)
+            if i in stopped_at:
+                ran = plugins[:stopped_at[i] + 1]
+                filters[ni.name] = {pl.name: note.get(pl.name, PASS) for pl in ran}
+                failed[ni.name] = note[ran[-1].name]
+                continue
+            filters[ni.name] = passed if note is None else {pl.name: note.get(pl.name, PASS) for pl in plugins}
+            feasible.append(ni)
+            if len(feasible) >= to_find:
+                break
+    return feasible, failed
+
+
 def node_scheduling_property_changes(old: dict, new: dict) -> list[str]:
     """nodeSchedulingPropertiesChange: which node changes may make pods schedulable (heartbeats are not one)."""
     events = []
@@ -347,17 +402,16 @@ def node_scheduling_property_changes(old: dict, new: dict) -> list[str]:
 
 def _rejections(d: Decision) -> list[str]:
     """FitError-style histogram of this attempt's Filter rejections (for the trace line)."""
-    return FitError(d.num_all_nodes, {n: d.filter_result(n) for n in d.filters
-                                      if not d.filter_result(n).is_success()}).histogram()
+    return FitError(d.num_all_nodes, d.rejected).histogram()
 
 
 def _details(d: Decision, limit: int = 3) -> list[str]:
     """The numbers behind the first few Filter rejections (`node-1: cpu 3000m requested > 1900m free`)."""
-    out = [f"{n}: {d.filter_result(n).detail}" for n in d.filters if d.filter_result(n).detail]
+    out = [f"{n}: {status.detail}" for n, status in d.rejected.items() if status.detail]
     return out[:limit] + ([f"{len(out) - limit} more"] if len(out) > limit else [])
 
 
 def _summary(d: Decision) -> dict:
     return {"feasible": len(d.feasible), "visited": len(d.filters), "all_nodes": d.num_all_nodes,
-            "to_find": d.num_feasible_nodes_to_find, "totals": dict(d.totals), "winner": d.winner,
+            "to_find": d.num_feasible_nodes_to_find, "totals": d.totals, "winner": d.winner,
             "tied": list(d.tied), "rejected": _rejections(d)}

@@ -215,9 +215,12 @@ class Stepper(w.VBox):
 
 
 def inline_svg(text: str) -> str:
-    """SVG text for an HTML widget: without the XML prolog and DOCTYPE, which belong to a file, not a page."""
+    """SVG text for an HTML widget: without the XML prolog and DOCTYPE (they belong to a file, not a page), and
+    scaled down to the output's width when the graph is wider."""
     start = text.find("<svg")
-    return text[start:] if start > 0 else text
+    if start < 0:
+        return text
+    return '<svg style="max-width: 100%; height: auto"' + text[start + len("<svg"):]
 
 
 def _count(records: list[Record]) -> str:
