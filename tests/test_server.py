@@ -310,6 +310,15 @@ def test_the_seed_story_with_the_real_kubectl(kubectl):
     forbidden = kubectl("--context dev get pods", ok=False)
     assert forbidden.stderr == ('Error from server (Forbidden): pods is forbidden: User "dev" cannot list resource '
                                 '"pods" in API group "" in the namespace "default"\n')
+    whoami = kubectl("--context dev auth whoami").stdout.splitlines()
+    assert [line.split(None, 1) for line in whoami] == [["ATTRIBUTE", "VALUE"], ["Username", "dev"],
+                                                         ["Groups", "[developers system:authenticated]"]]
+    assert kubectl("--as dev auth can-i create deployments", ok=False).stdout == "no\n"
+    refused = kubectl("--context dev --as admin get pods", ok=False)
+    assert refused.stderr == ('Error from server (Forbidden): users "admin" is forbidden: User "dev" cannot '
+                              'impersonate resource "users" in API group "" at the cluster scope\n')
+    assert kubectl("--context dev auth can-i --list").stdout.split() == ["Resources", "Non-Resource", "URLs",
+                                                                         "Resource", "Names", "Verbs"]
     bad = kubectl("--context dev --token abcdef.0123456789abcdef get pods", ok=False)
     assert (bad.returncode, bad.stderr) == (1, "error: You must be logged in to the server (Unauthorized)\n")
     missing = kubectl("get deployment web", ok=False)

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from ..apiserver import APIError, Credentials, Request
+from ..apiserver import APIError, Credentials, Request, reviews
 from ..apiserver.errors import bad_request
 from ..apiserver.fields import field_matches, parse_field_selector
 from ..apiserver.registry import to_object
@@ -151,9 +151,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send_json(200, answer)
             target = route(url.path)
             if target is None:
-                if url.path.rstrip("/") == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" \
-                        and self.command == "POST":
-                    return self.send_json(201, self.access_review(creds, body))
+                review = REVIEWS.get(url.path.rstrip("/")) if self.command == "POST" else None
+                if review is not None:
+                    return self.send_json(201, review(self, creds, body))
                 raise not_found_path()
             if isinstance(target, str):
                 listing = discovery.resource_list(target)
@@ -185,15 +185,33 @@ class Handler(BaseHTTPRequestHandler):
             return discovery.openapi_document(gv) or _raise(not_found_path())
         return None
 
+    def impersonation(self) -> tuple[str, tuple[str, ...]]:
+        """The Impersonate-User and Impersonate-Group headers (kubectl --as, --as-group)."""
+        return self.headers.get("Impersonate-User", ""), tuple(self.headers.get_all("Impersonate-Group") or ())
+
     def access_review(self, creds: Credentials | None, body: Any) -> dict:
         """POST selfsubjectaccessreviews (kubectl auth can-i): the answer in status.allowed."""
         spec = (body or {}).get("spec", {})
         attrs = spec.get("resourceAttributes")
         if not attrs:
             raise bad_request("nonResourceAttributes are not supported by this server")
-        allowed = self.app.call(self.app.cluster.api.access_review, creds, attrs, self.actor())
+        as_user, as_groups = self.impersonation()
+        allowed = self.app.call(self.app.cluster.api.access_review, creds, attrs, self.actor(), as_user, as_groups)
         return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
                 "metadata": {"creationTimestamp": None}, "spec": spec, "status": {"allowed": allowed}}
+
+    def self_subject_review(self, creds: Credentials | None, body: Any) -> dict:
+        """POST selfsubjectreviews (kubectl auth whoami)."""
+        as_user, as_groups = self.impersonation()
+        return self.app.call(reviews.self_subject_review, self.app.cluster.api, creds, self.actor(), as_user,
+                             as_groups)
+
+    def self_subject_rules_review(self, creds: Credentials | None, body: Any) -> dict:
+        """POST selfsubjectrulesreviews (kubectl auth can-i --list)."""
+        as_user, as_groups = self.impersonation()
+        namespace = ((body or {}).get("spec") or {}).get("namespace", "")
+        return self.app.call(reviews.self_subject_rules_review, self.app.cluster.api, creds, namespace,
+                             self.actor(), as_user, as_groups)
 
     # --- resources ----------------------------------------------------------------------------------------------
 
@@ -239,8 +257,9 @@ class Handler(BaseHTTPRequestHandler):
             raise not_found_path()
         if verb == "watch":
             return self.watch(r, query, params, fields, creds)
+        as_user, as_groups = self.impersonation()
         req = Request(verb, res, r.namespace if res.namespaced else "", r.name, r.subresource, body, creds,
-                      self.actor(), params, verbose=True)
+                      self.actor(), params, verbose=True, impersonate_user=as_user, impersonate_groups=as_groups)
         api = self.app.cluster.api
         with self.app.lock:
             result = api.handle(req)
@@ -347,3 +366,9 @@ def _raise(err: Exception) -> Any:
 
 
 __all__ = ["Handler", "Route", "route"]
+
+
+#: the review endpoints: POSTed, answered from the request's own user, never stored
+REVIEWS = {"/apis/authorization.k8s.io/v1/selfsubjectaccessreviews": Handler.access_review,
+           "/apis/authentication.k8s.io/v1/selfsubjectreviews": Handler.self_subject_review,
+           "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews": Handler.self_subject_rules_review}

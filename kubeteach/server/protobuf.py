@@ -1,9 +1,9 @@
 """Just enough of Kubernetes' protobuf encoding to read what kubectl's typed clients POST in protobuf
-(`Content-Type: application/vnd.kubernetes.protobuf`): a SelfSubjectAccessReview from `kubectl auth can-i`.
+(`Content-Type: application/vnd.kubernetes.protobuf`): the reviews of `kubectl auth can-i [--list]` and `auth whoami`.
 
 The envelope (apimachinery/pkg/runtime/serializer/protobuf): the magic bytes `k8s\\0`, then a runtime.Unknown
 message {1: typeMeta {1: apiVersion, 2: kind}, 2: raw (the object's own message)}. Field numbers of the object come
-from the API types' generated.proto (authorization/v1).
+from the API types' generated.proto (authorization/v1, authentication/v1).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ RESOURCE_ATTRIBUTES = {1: ("namespace", None), 2: ("verb", None), 3: ("group", N
                        5: ("resource", None), 6: ("subresource", None), 7: ("name", None)}
 NON_RESOURCE_ATTRIBUTES = {1: ("path", None), 2: ("verb", None)}
 SSAR_SPEC = {1: ("resourceAttributes", RESOURCE_ATTRIBUTES), 2: ("nonResourceAttributes", NON_RESOURCE_ATTRIBUTES)}
-SHAPES = {("authorization.k8s.io/v1", "SelfSubjectAccessReview"): {2: ("spec", SSAR_SPEC)}}
+SHAPES = {("authorization.k8s.io/v1", "SelfSubjectAccessReview"): {2: ("spec", SSAR_SPEC)},
+          ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): {2: ("spec", {1: ("namespace", None)})},
+          ("authentication.k8s.io/v1", "SelfSubjectReview"): {}}
 
 
 def _varint(data: bytes, i: int) -> tuple[int, int]:
