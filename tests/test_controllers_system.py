@@ -438,3 +438,17 @@ def test_deleting_the_claim_deletes_the_volume():
     c.run()
     assert c.list("pvc") == [] and c.list("persistentvolumes", None) == []
     assert any("DeleteVolume" in t for t in texts(c, "csi-provisioner"))
+
+
+def test_orphaning_leaves_no_empty_owner_references_field(in_repo):
+    """ObjectMeta.ownerReferences is `omitempty`: once the last owner is removed, the field is gone, not []."""
+    import kubeteach as kt
+
+    c = kt.Cluster()
+    c.kubectl("create -f data/deployment.yaml")
+    c.run()
+    assert c.kubectl("delete deployment nginx --cascade=orphan").returncode == 0
+    c.run()
+    rs = c.list("replicasets")[0]
+    assert "ownerReferences" not in rs["metadata"]
+    assert "ownerReferences:" not in c.kubectl(f"get rs {rs['metadata']['name']} -o yaml").stdout

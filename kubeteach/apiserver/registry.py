@@ -26,16 +26,22 @@ def to_object(kv: KeyValue) -> dict:
     return obj
 
 
+#: ObjectMeta fields tagged `omitempty`: an empty list or map is not serialized, so it is not stored either
+OMIT_EMPTY = ("labels", "annotations", "ownerReferences", "finalizers", "managedFields")
+
+
 def _stored(obj: dict) -> dict:
-    value = deep_copy(obj)
-    value["metadata"].pop("resourceVersion", None)
-    return value
+    return _owned(deep_copy(obj))
 
 
 def _owned(obj: dict) -> dict:
     """The value to store for an object the API server built for this request (decoded, defaulted, patched):
     stored as it is, without another copy; the handler does not touch it afterwards."""
-    obj["metadata"].pop("resourceVersion", None)
+    meta = obj["metadata"]
+    meta.pop("resourceVersion", None)
+    for name in OMIT_EMPTY:
+        if name in meta and not meta[name]:
+            del meta[name]
     return obj
 
 
