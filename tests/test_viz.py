@@ -373,3 +373,20 @@ def test_the_core_does_not_import_viz():
     r = subprocess.run([str(lint), "--no-logo"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "Layers point one way: kubeteach.widgets -> kubeteach.viz -> the core KEPT" in r.stdout
+
+
+def test_scheduler_table_of_a_compacted_attempt_keeps_its_outcome_and_says_why_the_table_is_gone():
+    c = kt.Cluster(nodes=200, components=["deployment-controller", "replicaset-controller", "kube-scheduler"])
+    c.started["kube-scheduler"].keep_table_rows = 1000
+    from conftest import deployment
+
+    c.client().create("deployments", deployment(replicas=30), "default")
+    c.run()
+    first = min(c.started["kube-scheduler"].decisions)
+    t = viz.scheduler_table(c, first.split("/")[1])
+    text = str(t)
+    assert "of 200 nodes feasible (100 visited from index" in text
+    assert "its outcome and totals remain)\n\nreservoir sampling among 100 nodes tied at" in text
+    assert "Filter NodeUnschedulable" not in text
+    assert "were dropped to bound the scheduler&#x27;s memory" in t._repr_html_() or \
+        "were dropped to bound the scheduler's memory" in t._repr_html_()

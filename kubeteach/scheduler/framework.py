@@ -292,7 +292,8 @@ class Decision:
         return self._scores
 
     def compact(self) -> None:
-        """Drop the per-node tables (filters, scores); the outcome, totals and winner stay."""
+        """Drop the per-node tables (filters, scores); the outcome, totals, winner and visited count stay."""
+        self.visited_before_compaction = len(self.filters)
         self.filters, self.rejected, self.score_columns, self._scores, self.compacted = {}, {}, [], None, True
 
     @property

@@ -32,8 +32,9 @@ class SchedulerTable:
         """The lines above the table: the pod, the attempt, the outcome, and the Filter arithmetic."""
         d = self.decision
         outcome = f"bound to {d.winner}" if d.outcome == "bound" else (d.outcome or "pending")
+        visited = getattr(d, "visited_before_compaction", 0) if d.compacted else len(d.filters)
         lines = [f"Pod {d.pod}: attempt {d.attempt}, scheduling cycle {d.cycle}, t={d.time:.3f}s: {outcome}",
-                 f"Filter: {len(d.feasible)} of {d.num_all_nodes} nodes feasible ({len(d.filters)} visited from "
+                 f"Filter: {len(d.feasible)} of {d.num_all_nodes} nodes feasible ({visited} visited from "
                  f"index {d.start_index}, numFeasibleNodesToFind {d.num_feasible_nodes_to_find})"]
         pre = [f"{p} {s.describe()}" for p, s in d.prefilter.items() if s.code != "Success"]
         if pre:
@@ -42,11 +43,16 @@ class SchedulerTable:
             lines.append(d.message)
         if self.hidden:
             lines.append(f"({self.hidden} more nodes not shown)")
+        if d.compacted:
+            lines.append("(the per-node tables of this older attempt were dropped to bound the scheduler's memory; "
+                         "its outcome and totals remain)")
         return lines
 
     def rows(self) -> list[list[str]]:
         """The table: a header row, Filter rows, Score rows, the totals and the selection."""
         d = self.decision
+        if d.compacted:
+            return []
         rows = [["plugin", *self.nodes]]
         for plugin in d.filter_plugins:
             row = [f"Filter {plugin}"]
@@ -78,7 +84,9 @@ class SchedulerTable:
         return self.decision.tie_break
 
     def __str__(self) -> str:
-        return "\n".join([*self.header(), "", text_table(self.rows()), "", self.footer()]).rstrip() + "\n"
+        table = text_table(self.rows())
+        parts = [*self.header(), *(["", table] if table else []), "", self.footer()]
+        return "\n".join(parts).rstrip() + "\n"
 
     def _repr_html_(self) -> str:
         rows = self.rows()
