@@ -275,6 +275,7 @@ class Decision:
     message: str = ""
     outcome: str = ""          # "bound", "Unschedulable", "SchedulerError"
     compacted: bool = False    # the per-node tables were dropped to bound memory (see Scheduler.keep_tables)
+    visited_before_compaction: int = 0
     _scores: dict[str, dict[str, PluginScore]] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -32,7 +32,7 @@ class SchedulerTable:
         """The lines above the table: the pod, the attempt, the outcome, and the Filter arithmetic."""
         d = self.decision
         outcome = f"bound to {d.winner}" if d.outcome == "bound" else (d.outcome or "pending")
-        visited = getattr(d, "visited_before_compaction", 0) if d.compacted else len(d.filters)
+        visited = d.visited_before_compaction if d.compacted else len(d.filters)
         lines = [f"Pod {d.pod}: attempt {d.attempt}, scheduling cycle {d.cycle}, t={d.time:.3f}s: {outcome}",
                  f"Filter: {len(d.feasible)} of {d.num_all_nodes} nodes feasible ({visited} visited from "
                  f"index {d.start_index}, numFeasibleNodesToFind {d.num_feasible_nodes_to_find})"]
