@@ -134,15 +134,17 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
         steps.append(("scheduler", "Not in your trace yet: start kube-scheduler and `run()`."))
 
     if f.sandbox:
-        k = [f"The kubelet on {f.sandbox.actor.removeprefix('kubelet/')} sees the pod bound to its node, "
-             f"asks the CRI runtime for a pod sandbox (pause container), and the CNI plugin gives it "
-             f"{f.sandbox.detail.get('ip')} from the node's podCIDR {f.sandbox.detail.get('cidr')}"]
+        node = f.sandbox.actor.removeprefix("kubelet/")
         if f.csi:
             calls = " → ".join(dict.fromkeys(str(r.detail.get("call")) for r in f.csi))
-            k.append(f"CSI mounts the volume ({calls} on {f.csi[0].detail.get('pv')})")
+            k = [f"The kubelet on {node} sees the pod bound to its node and first waits for its volumes: CSI "
+                 f"mounts {f.csi[0].detail.get('pv')} ({calls})"]
         else:
-            k.append("no volumes here, so CSI has nothing to mount (a PVC would add provision → attach → "
-                     "NodeStageVolume → NodePublishVolume)")
+            k = [f"The kubelet on {node} sees the pod bound to its node; it has no volumes, so nothing to mount "
+                 f"first (a PVC would go provision → attach → NodeStageVolume → NodePublishVolume before anything "
+                 f"else)"]
+        k.append(f"then it asks the CRI runtime for a pod sandbox (the pause container), and the runtime's CNI "
+                 f"plugin gives it {f.sandbox.detail.get('ip')} from the node's podCIDR {f.sandbox.detail.get('cidr')}")
         if f.pull is not None and f.pull.action == "kubelet-pull":
             k.append(f"it pulls {f.pull.detail.get('image')} ({f.pull.detail.get('size')} bytes, "
                      f"{f.pull.detail.get('seconds')} s)")
@@ -159,8 +161,10 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
         steps.append(("self-healing",
                       f"When {r.object} was hit ({r.action.removeprefix('fault-').replace('-', ' ')}), the "
                       f"replicaset-controller saw fewer pods than spec.replicas and created "
-                      f"{_pod_name(f.replacement) if f.replacement else 'a replacement'}; a crashing container is restarted by the kubelet with back-off (10 s doubling to 5 min), "
-                      f"and the pods of a node that stops reporting are evicted once their 300 s toleration of the node.kubernetes.io/unreachable taint runs out."))
+                      f"{_pod_name(f.replacement) if f.replacement else 'a replacement'}. A container that merely crashes is "
+                      f"restarted in place by the kubelet, with back-off (10 s doubling to 5 min); the pods of a "
+                      f"node that stops reporting are evicted once their 300 s toleration of the "
+                      f"node.kubernetes.io/unreachable taint runs out."))
     else:
         steps.append(("self-healing",
                       "Not in your trace yet: try `c.faults.kill_pod(name)` and `run()` — the "
@@ -170,8 +174,9 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
         old, new = f.replica_sets[0].detail, f.replica_sets[1].detail
         steps.append(("update trigger",
                       f"Changing the template (e.g. `kubectl set image`) changes its hash: {old['hash']} → "
-                      f"{new['hash']}. The deployment-controller finds no ReplicaSet for the new hash and creates "
-                      f"{new['rs']} (revision {new.get('revision')}); scaling alone would not."))
+                      f"{new['hash']}. The deployment-controller finds no ReplicaSet whose template equals the new one "
+                      f"(it compares templates ignoring the pod-template-hash label) and creates {new['rs']}, named "
+                      f"after the new hash (revision {new.get('revision')}); scaling alone would not."))
         last = f.scale_steps[-1].detail if f.scale_steps else {}
         steps.append(("rolling update",
                       f"It then scales {new['rs']} up and {old['rs']} down within maxSurge/maxUnavailable "
@@ -198,6 +203,7 @@ def interview_answer(cluster_or_records: object, short: bool = False) -> str:
     rs = f.replica_sets[0].detail["rs"] if f.replica_sets else "a ReplicaSet"
     node = f.scheduled.detail.get("winner") if f.scheduled else "a node"
     ip = f.sandbox.detail.get("ip") if f.sandbox else "a pod IP"
+    volumes = "mounts the pod's volumes through CSI, then " if f.csi else ""
     key = f.stored.object if f.stored else "etcd"
     update = (f"A template change gives a new pod-template-hash, so {f.replica_sets[1].detail['rs']} is created "
               f"and the rollout trades old pods for new within maxSurge and maxUnavailable."
@@ -207,6 +213,6 @@ def interview_answer(cluster_or_records: object, short: bool = False) -> str:
     return (f"kubectl sends the Deployment to kube-apiserver, which authenticates, authorizes, admits (defaults), "
             f"validates and stores it in etcd at {key}. Controllers watch: the deployment-controller creates "
             f"{rs}, the replicaset-controller creates the pods. The scheduler binds each pod to a node ({node}); "
-            f"that node's kubelet creates the sandbox through CRI, gets {ip} from CNI, mounts volumes through CSI, "
-            f"pulls the image and starts the container, then reports status. If a pod dies, the ReplicaSet "
-            f"replaces it. {update}")
+            f"that node's kubelet {volumes}creates the sandbox through CRI (whose CNI plugin gives it {ip}), pulls the "
+            f"image and starts the container, then reports status. If a pod is deleted or its node is lost, the "
+            f"ReplicaSet makes a new one; a crashed container is restarted by the kubelet. {update}")

@@ -31,9 +31,9 @@ MAX_STEPS = 200_000
 NODE_NETWORK = ipaddress.ip_network("172.18.0.0/16")  # the nodes' own addresses (InternalIP), as on a kind network
 #: every component a cluster runs by default, in the order they start
 COMPONENTS = ["deployment-controller", "replicaset-controller", "garbage-collector", "node-lifecycle-controller",
-              "taint-eviction-controller", "persistentvolume-binder-controller", "pvc-protection-controller",
-              "pv-protection-controller", "attachdetach-controller", "csi-provisioner", "csi-attacher", "kube-scheduler",
-              "kubelet"]
+              "taint-eviction-controller", "pod-garbage-collector-controller", "persistentvolume-binder-controller",
+              "pvc-protection-controller", "pv-protection-controller", "attachdetach-controller", "csi-provisioner",
+              "csi-attacher", "kube-scheduler", "kubelet"]
 
 
 def default_definition() -> dict:

@@ -47,8 +47,9 @@ class Faults:
         return self.client.get("pods", ns, name)
 
     def kill_pod(self, name: str, namespace: str = "default") -> None:
-        """The node's runtime loses the pod (its containers are SIGKILLed, exit 137) and someone force-deletes it
-        (grace period 0), so the pod object is gone at once and its controller must make a new one."""
+        """Force-delete the pod (grace period 0, as `kubectl delete pod --force --grace-period=0`): its containers are
+        SIGKILLed (exit 137) and the object is gone at once, so its controller must make a new one. (A container
+        that merely dies is `crash_container`: the kubelet restarts it in place.)"""
         pod = self._pod(name, namespace)
         node = pod["spec"].get("nodeName", "")
         key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
@@ -114,9 +115,9 @@ class Faults:
 
 
 narrative({
-    "fault-kill-pod": lambda f: (f"fault: the runtime on {f['node']} lost pod {f['object']} "
-                                 f"({', '.join(f['killed']) or 'no container'} killed, exit 137) and it is "
-                                 "force-deleted (grace period 0)"),
+    "fault-kill-pod": lambda f: (f"fault: pod {f['object']} is force-deleted (grace period 0, as `kubectl delete "
+                                 f"pod --force --grace-period=0` does); its containers on {f['node']} are killed "
+                                 f"({', '.join(f['killed']) or 'none running'}, exit 137)"),
     "fault-crash": lambda f: (f"fault: container {f['container']} of {f['object']} will exit with code 1 "
                               f"{f['times']} time{'s' if f['times'] != 1 else ''}"),
     "fault-fail-node": "fault: node {object} fails; its kubelet stops syncing pods and renewing its Lease",

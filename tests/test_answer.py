@@ -46,7 +46,8 @@ def test_self_healing_and_update_appear_once_they_happen(in_repo):
     assert f"When default/{first} was hit (kill pod)" in text
     assert f"created {replacement[0]}" in text
     assert f"changes its hash: {old_rs.split('-')[-1]} → {new_rs.split('-')[-1]}" in text
-    assert f"creates {new_rs} (revision 2)" in text
+    assert f"creates {new_rs}, named after the new hash (revision 2)" in text
+    assert "ignoring the pod-template-hash label" in text
     assert "Not in your trace yet" not in text
     short = interview_answer(c.trace, short=True)
     assert "\n" not in short and f"so {new_rs} is created" in short

@@ -452,3 +452,29 @@ def test_orphaning_leaves_no_empty_owner_references_field(in_repo):
     rs = c.list("replicasets")[0]
     assert "ownerReferences" not in rs["metadata"]
     assert "ownerReferences:" not in c.kubectl(f"get rs {rs['metadata']['name']} -o yaml").stdout
+
+
+def test_pods_of_a_deleted_node_are_collected_after_the_quarantine_and_replaced(in_repo):
+    """podgc gcOrphaned: 40 s after the Node is gone, its pods are marked Failed (DisruptionTarget, DeletionByPodGC)
+    and force-deleted; the ReplicaSet then makes a new pod on a node that exists."""
+    import kubeteach as kt
+
+    c = kt.Cluster()
+    c.kubectl("create -f data/deployment.yaml")
+    c.kubectl("scale deployment nginx --replicas=3")
+    c.run()
+    lost = next(p for p in c.list("pods") if p["spec"]["nodeName"] == "node-3")["metadata"]["name"]
+    deleted_at = c.now
+    assert c.kubectl("delete node node-3").stdout == 'node "node-3" deleted\n'
+    c.run(seconds=39)
+    assert c.get("pod", lost) is not None                      # still quarantined
+    c.run()
+    gc = next(r for r in c.trace if r.action == "podgc-orphaned")
+    assert (gc.actor, gc.object, gc.time) == ("pod-garbage-collector-controller", "node-3", deleted_at + 40)
+    history = [e.kv.value for e in c.etcd.history(f"/registry/pods/default/{lost}") if e.kv.value]
+    cond = next(x for x in history[-1]["status"]["conditions"] if x["type"] == "DisruptionTarget")
+    assert (history[-1]["status"]["phase"], cond["reason"], cond["message"]) == (
+        "Failed", "DeletionByPodGC", "PodGC: node no longer exists")
+    assert c.get("pod", lost) is None
+    pods = c.list("pods")
+    assert len(pods) == 3 and all(p["spec"]["nodeName"] in ("node-1", "node-2") for p in pods)

@@ -384,3 +384,15 @@ def test_describe_rbac_objects(bare):
         "  Resources  Non-Resource URLs  Resource Names  Verbs\n"
         "  ---------  -----------------  --------------  -----\n"
         "  *.*        []                 []              [*]\n")
+
+
+def test_get_all_expands_the_all_category_in_discovery_order(in_repo):
+    import kubeteach as kt
+
+    c = kt.Cluster()
+    assert c.kubectl("get all").stderr == "No resources found in default namespace.\n"
+    c.kubectl("create -f data/deployment.yaml")
+    c.run()
+    names = [line.split()[0] for line in c.kubectl("get all").stdout.splitlines()
+             if line and not line.startswith("NAME")]
+    assert [n.split("/")[0] for n in names] == ["pod", "deployment.apps", "replicaset.apps"]

@@ -294,7 +294,8 @@ def test_kill_pod_force_deletes_and_frees_the_address(cluster):
     c.run()
     kubelet = c.started["kubelet/node-1"]
     assert kubelet.cni.reserved == {} and kubelet.records == {}
-    assert "fault: the runtime on node-1 lost pod default/a (nginx killed, exit 137)" in c.trace.text()
+    assert ("fault: pod default/a is force-deleted (grace period 0, as `kubectl delete pod --force --grace-period=0` "
+            "does); its containers on node-1 are killed (nginx, exit 137)") in c.trace.text()
 
 
 # --- CNI ----------------------------------------------------------------------------------------------------------

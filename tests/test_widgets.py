@@ -202,7 +202,7 @@ def test_a_cluster_that_cannot_be_copied_steps_without_back_and_reset(lesson, mo
 def test_widgets_show_plain_text_outside_jupyter(lesson):
     s = Stepper(lesson)
     for widget, text in ((s, "Stepper(t=0.000s, steps=0, by=work)"),
-                         (Switchboard(lesson), "Switchboard(15 components, stopped: none)"),
+                         (Switchboard(lesson), "Switchboard(16 components, stopped: none)"),
                          (FaultPanel(lesson), "FaultPanel(pod=None, node=node-1, image=busybox:1.36)"),
                          (Quiz("q?", None, "a", "because"), "Quiz('q?', unanswered)")):
         assert repr(widget) == text
@@ -233,7 +233,7 @@ def test_switchboard_stops_the_scheduler_and_pods_stay_pending(lesson):
     assert toggle.value is True and toggle.description == "kube-scheduler: running"
     toggle.value = False
     assert toggle.description == "kube-scheduler: stopped"
-    assert repr(board) == "Switchboard(15 components, stopped: kube-scheduler)"
+    assert repr(board) == "Switchboard(16 components, stopped: kube-scheduler)"
     s.run_button.click()
     pods = s.cluster.list("pods")
     assert len(pods) == 1 and pods[0]["status"]["phase"] == "Pending" and "nodeName" not in pods[0]["spec"]
@@ -254,8 +254,9 @@ def test_fault_panel_kills_a_pod_and_reports_the_fault(lesson):
     node = lesson.get("pod", pod)["spec"]["nodeName"]
     assert panel.pod.value == pod and panel.node.options == ("node-1", "node-2", "node-3")
     panel.buttons["Kill pod"].click()
-    assert panel.last_result.startswith(f"[   2.410s] faults                  fault: the runtime on {node} lost pod "
-                                        f"default/{pod} (nginx killed, exit 137) and it is force-deleted")
+    assert panel.last_result.startswith(f"[   2.410s] faults                  fault: pod default/{pod} is "
+                                        f"force-deleted (grace period 0, ")
+    assert f"its containers on {node} are killed (nginx, exit 137)" in panel.last_result
     assert lesson.get("pod", pod) is None and panel.pod.options == ()
     lesson.run()
     [new] = names(lesson, "pods")

@@ -19,9 +19,10 @@ def _admitted(f: dict) -> str:
         text = ", ".join(top[:6]) + (f" and {len(top) - 6} more" if len(top) > 6 else "")
         if nested:
             text += f"{', and ' if text else ''}{nested} pod-template field{'s' if nested != 1 else ''}"
-        parts.append(f"defaulted {text}")
-    parts += [f"{name}: {note}" for name, note in f["plugins"]]
-    return "admission " + ("; ".join(parts) if parts else "changed nothing") + f" ({f['kind']})"
+        parts.append(f"defaulting (while decoding) set {text}")
+    plugins = [f"{name}: {note}" for name, note in f["plugins"]]
+    parts.append("mutating admission: " + "; ".join(plugins) if plugins else "mutating admission changed nothing")
+    return "; ".join(parts) + f" ({f['kind']})"
 
 
 def _stored(f: dict) -> str:

@@ -60,6 +60,7 @@ class ControllerManager:
         "garbage-collector": "kubeteach.controllers.garbagecollector:GarbageCollector",
         "node-lifecycle-controller": "kubeteach.controllers.nodelifecycle:NodeLifecycleController",
         "taint-eviction-controller": "kubeteach.controllers.tainteviction:TaintEvictionController",
+        "pod-garbage-collector-controller": "kubeteach.controllers.podgc:PodGCController",
         "persistentvolume-binder-controller": "kubeteach.controllers.volume:PersistentVolumeBinderController",
         "pvc-protection-controller": "kubeteach.controllers.volume:PVCProtectionController",
         "pv-protection-controller": "kubeteach.controllers.volume:PVProtectionController",

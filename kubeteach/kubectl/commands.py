@@ -171,10 +171,11 @@ def apply(ctx: Context) -> int:
     """Client-side apply: create with the last-applied annotation, or a three-way strategic merge patch."""
     def one(res: Resource, obj: dict, ns: str, source: str) -> str:
         applied = deep_copy(obj)
+        # GetModifiedConfiguration: annotations become {} at least, and the builder has set the namespace
         applied.setdefault("metadata", {}).setdefault("annotations", {})
         applied["metadata"]["annotations"].pop(LAST_APPLIED, None)
-        if not applied["metadata"]["annotations"]:
-            del applied["metadata"]["annotations"]
+        if ns:
+            applied["metadata"]["namespace"] = ns
         config = json.dumps(applied, sort_keys=True, separators=(",", ":")) + "\n"
         try:
             live = ctx.client.get(res.resource, ns, obj["metadata"]["name"])
@@ -238,10 +239,15 @@ def _targets(ctx: Context, words: list[str]) -> list[tuple[Resource, list[str]]]
         raise KubectlError("there is no need to specify a resource type as a separate argument when passing "
                            "arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead "
                            "of 'kubectl get resource resource/<resource_name>'")
-    kinds = [resolve(k) for k in words[0].split(",")]
-    if len(kinds) > 1 and len(words) > 1:
-        return [(k, words[1:]) for k in kinds]
+    kinds = [res for k in words[0].split(",") for res in (category_all() if k == "all" else [resolve(k)])]
     return [(k, words[1:]) for k in kinds]
+
+
+def category_all() -> list[Resource]:
+    """The `all` category, as discovery lists it (pods, services, deployments, replicasets, ...): those served here."""
+    names = ("pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets", "statefulsets",
+             "horizontalpodautoscalers", "cronjobs", "jobs")
+    return [res for res in map(lookup, names) if res is not None]
 
 
 def get(ctx: Context) -> int:

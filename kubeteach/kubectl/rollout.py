@@ -30,8 +30,6 @@ ANNOTATIONS_TO_SKIP = ("kubectl.kubernetes.io/last-applied-configuration", REVIS
                        "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to")
 #: how long `rollout status` waits in virtual time when --timeout is 0 ("never")
 FOREVER = 3600.0
-WARNING_REASONS = ("ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff", "CreateContainerConfigError",
-                   "CreateContainerError")
 
 
 # --- kubectl/pkg/util/deployment ----------------------------------------------------------------------------------
@@ -83,7 +81,7 @@ def deployment_status(ctx: Context, d: dict, revision: int = 0) -> tuple[str, bo
             raise KubectlError(f"desired revision ({revision}) is different from the running revision ({current})")
     st = d.get("status") or {}
     if d["metadata"].get("generation", 0) > st.get("observedGeneration", 0):
-        return _append_warning(ctx, d, "Waiting for deployment spec update to be observed...\n"), False
+        return "Waiting for deployment spec update to be observed...\n", False
     progressing = next((c for c in st.get("conditions") or [] if c.get("type") == "Progressing"), None)
     if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
         raise KubectlError(f'deployment "{name}" exceeded its progress deadline')
@@ -98,22 +96,7 @@ def deployment_status(ctx: Context, d: dict, revision: int = 0) -> tuple[str, bo
         msg = f"{prefix}{available} of {updated} updated replicas are available...\n"
     else:
         return f'deployment "{name}" successfully rolled out\n', True
-    return _append_warning(ctx, d, msg), False
-
-
-def _append_warning(ctx: Context, d: dict, message: str) -> str:
-    """appendWarning: name the first pod that cannot be scheduled or whose container is stuck (ImagePullBackOff…)."""
-    selector = d["spec"].get("selector")
-    params = {"labelSelector": selector} if selector else {}
-    for pod in ctx.client.list("pods", d["metadata"].get("namespace", ""), **params)["items"]:
-        for c in pod.get("status", {}).get("conditions") or []:
-            if c.get("type") == "PodScheduled" and c.get("status") == "False" and c.get("reason") == "Unschedulable":
-                return f"{message.strip()} (Warning: {c.get('message', '')})\n"
-        for cs in pod.get("status", {}).get("containerStatuses") or []:
-            waiting = (cs.get("state") or {}).get("waiting")
-            if waiting and waiting.get("reason") in WARNING_REASONS:
-                return f"{message.strip()} (Warning: {waiting['reason']} - {waiting.get('message', '')})\n"
-    return message
+    return msg, False
 
 
 def parse_duration(text: str | None) -> float:

@@ -417,14 +417,15 @@ class Kubelet:
             crec.restart_count += 1
         ctr = self.runtime.create_container(rec.sandbox_id, spec["name"], ref.full, self.images.image_id(ref),
                                             self.now)
+        self.record("kubelet-create", rec.key, container=spec["name"], image=ref.full, id=ctr.id)
         self.recorder.event(pod, "Normal", "Created", "Container created", container_ref(spec["name"]))
         self.runtime.start_container(ctr.id, self.now)
-        self.recorder.event(pod, "Normal", "Started", "Container started", container_ref(spec["name"]))
         crec.container_id, crec.waiting, crec.restart_due = ctr.id, None, None
         probe = spec.get("readinessProbe")
         crec.ready = probe is None
         self.record("kubelet-start", rec.key, container=spec["name"], image=ref.full, id=ctr.id,
                     restarts=crec.restart_count, probe=probe is not None)
+        self.recorder.event(pod, "Normal", "Started", "Container started", container_ref(spec["name"]))
         if probe is not None:
             delay = float(probe.get("initialDelaySeconds", 0) or 0)
             self.schedule(delay, lambda: self.probe_ready(rec.uid, spec["name"], ctr.id, delay), "work",
@@ -613,8 +614,7 @@ def _pull(f: dict) -> str:
 def _start(f: dict) -> str:
     restart = f" (restart #{f['restarts']})" if f["restarts"] else ""
     ready = "; Ready waits for the readiness probe" if f["probe"] else "; no readiness probe, so it is ready"
-    return (f"CRI CreateContainer {f['container']} ({f['image']}) -> {f['id'][:12]}; CRI StartContainer "
-            f"{f['container']}: running{restart}{ready}")
+    return f"CRI StartContainer {f['container']} ({f['id'][:12]}): running{restart}{ready}"
 
 
 narrative({
@@ -636,6 +636,8 @@ narrative({
     "kubelet-pull-orphan": 'pull of "{image}" finished but {object} is gone or terminating',
     "kubelet-never-pull": 'image "{image}" of {container} is not on the node and its policy is Never: '
                           "ErrImageNeverPull",
+    "kubelet-create": lambda f: (f"CRI CreateContainer {f['container']} ({f['image']}) in the pod's sandbox -> "
+                                 f"container {f['id'][:12]}"),
     "kubelet-start": _start,
     "kubelet-probe": lambda f: (f"readiness probe of {f['container']} in {f['object']} succeeded "
                                 f"(initialDelaySeconds {f['delay']:g}): container ready"),
