@@ -357,3 +357,12 @@ def test_quiz_short_answer_ignores_case_and_whitespace_and_takes_several_answers
     assert q.check("redis") is False
     with pytest.raises(ValueError):
         Quiz("q", ["a"], "b", "x")
+
+
+def test_a_quiz_copy_is_checked_without_touching_the_original():
+    q = Quiz("Who binds pods?", ["kubelet", "kube-scheduler"], "kube-scheduler", "It writes a Binding.",
+                     hint="Not the node agent.")
+    demo = q.copy()
+    assert demo.check("kubelet") is False and demo.feedback == "Not quite. Hint: Not the node agent. Try again."
+    assert demo.check("kube-scheduler") is True
+    assert (q.correct, q.wrong_tries, q.input.value, q.feedback) == (None, 0, None, "")

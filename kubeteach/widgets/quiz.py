@@ -41,6 +41,7 @@ class Quiz(w.VBox):
             if not self.accepted:
                 raise ValueError("a short-answer quiz needs at least one accepted answer")
             self.input = w.Text(placeholder="your answer", continuous_update=False)
+        self._answer = answer
         self.correct: bool | None = None
         self.wrong_tries = 0
         self.feedback = ""
@@ -79,6 +80,10 @@ class Quiz(w.VBox):
             self.feedback = " ".join(parts)
         self._show()
         return self.correct
+
+    def copy(self) -> Quiz:
+        """A fresh, unanswered twin: lessons check answers on a copy, so the learner's own quiz stays untouched."""
+        return Quiz(self.question, self.options, self._answer, self.explanation, self.hint)
 
     def _show(self) -> None:
         color = {True: "#1a7f37", False: "#b35900", None: "inherit"}[self.correct]
