@@ -205,13 +205,12 @@ def interview_answer(cluster_or_records: object, short: bool = False) -> str:
     ip = f.sandbox.detail.get("ip") if f.sandbox else "a pod IP"
     volumes = "mounts the pod's volumes through CSI, then " if f.csi else ""
     key = f.stored.object if f.stored else "etcd"
-    update = (f"A template change gives a new pod-template-hash, so {f.replica_sets[1].detail['rs']} is created "
-              f"and the rollout trades old pods for new within maxSurge and maxUnavailable."
-              if len(f.replica_sets) > 1 else
-              "A template change gives a new pod-template-hash, so a new ReplicaSet is created and the rollout "
-              "trades old pods for new within maxSurge and maxUnavailable.")
-    return (f"kubectl sends the Deployment to kube-apiserver, which authenticates, authorizes, admits (defaults), "
-            f"validates and stores it in etcd at {key}. Controllers watch: the deployment-controller creates "
+    new_rs = f.replica_sets[1].detail["rs"] if len(f.replica_sets) > 1 else "a new ReplicaSet"
+    update = (f"After a template change no ReplicaSet matches the template, so {new_rs} (named after the new "
+              f"template's pod-template-hash) is created and the rollout trades old pods for new within maxSurge "
+              f"and maxUnavailable.")
+    return (f"kubectl sends the Deployment to kube-apiserver, which authenticates and authorizes the request, fills "
+            f"in defaults while decoding it, runs admission, validates it and stores it in etcd at {key}. Controllers watch: the deployment-controller creates "
             f"{rs}, the replicaset-controller creates the pods. The scheduler binds each pod to a node ({node}); "
             f"that node's kubelet {volumes}creates the sandbox through CRI (whose CNI plugin gives it {ip}), pulls the "
             f"image and starts the container, then reports status. If a pod is deleted or its node is lost, the "

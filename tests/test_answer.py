@@ -50,7 +50,7 @@ def test_self_healing_and_update_appear_once_they_happen(in_repo):
     assert "ignoring the pod-template-hash label" in text
     assert "Not in your trace yet" not in text
     short = interview_answer(c.trace, short=True)
-    assert "\n" not in short and f"so {new_rs} is created" in short
+    assert "\n" not in short and f"so {new_rs} (named after the new template" in short
 
 
 def test_cli_answer_prints_the_same_answer(in_repo, capsys):
