@@ -43,18 +43,14 @@ class Entry:
 #: gen-0 threshold while a simulation runs: API requests allocate dicts by the million, and CPython's default
 #: (700) spends a quarter of a 10,000-pod run in the cyclic collector
 GC_THRESHOLD0 = 50_000
-#: gen-2 threshold while a simulation runs: a full collection walks every object alive (the store, its history,
-#: the trace), so its cost grows with the cluster; the cycles a step leaves (an exception and its traceback)
-#: die young and are found by the gen-0 and gen-1 collections, which still run
-GC_THRESHOLD2 = 1_000_000
 
 
 @contextmanager
 def relaxed_gc() -> Iterator[None]:
-    """Collect young objects less often, and the whole heap not at all, while a run lasts (this only moves GC
-    work); the old setting comes back."""
+    """Collect young objects less often while a run lasts (this only moves GC work); the old setting comes back."""
     before = gc.get_threshold()
-    gc.set_threshold(max(before[0], GC_THRESHOLD0), before[1], max(before[2], GC_THRESHOLD2))
+    if before[0] < GC_THRESHOLD0:
+        gc.set_threshold(GC_THRESHOLD0, *before[1:])
     try:
         yield
     finally:

@@ -330,6 +330,22 @@ class Randomness:
     def intn(self, n: int) -> int:
         return self.rng.randrange(n)
 
+    def reservoir(self, count: int) -> int:
+        """Reservoir sampling over `count` items: for k = 2..count, `intn(k) == 0` makes the k-th the pick; its index.
+
+        The draws are `intn`'s, one per k, written out as random.Random draws below n (getrandbits of n's bit
+        length until one is below n): a 1000-node cluster can tie hundreds of nodes for every pod."""
+        getrandbits = self.rng.getrandbits
+        selected = 0
+        for k in range(2, count + 1):
+            bits = k.bit_length()
+            r = getrandbits(bits)
+            while r >= k:
+                r = getrandbits(bits)
+            if r == 0:
+                selected = k - 1
+        return selected
+
 
 def generate_name(base: str, rnd: Randomness) -> str:
     """names.SimpleNameGenerator: base truncated to 58 characters plus 5 random characters (max 63)."""

@@ -4,6 +4,8 @@ pod by pod, assumed pods, image states, and the zone-interleaved node order (nod
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..objects import int_value, key_of, milli_value
@@ -114,8 +116,12 @@ class NodeInfo:
     images: dict[str, int] = field(default_factory=dict)      # image name -> size, from node.status.images
     unschedulable: bool = False                                # spec.unschedulable, read by every Filter pass
     taints: list[dict] = field(default_factory=list)           # spec.taints
+    #: what plugins computed for this node, by plugin and pod request (see `memoized`); emptied whenever the node
+    #: or its pods change, so an entry is always the arithmetic on the node as it is now
+    memo: dict[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def set_node(self, node: dict) -> None:
+        self.memo.clear()
         self.node = node
         spec = node.get("spec") or {}
         self.unschedulable, self.taints = bool(spec.get("unschedulable")), spec.get("taints") or []
@@ -133,12 +139,35 @@ class NodeInfo:
             self._account(old, -1)
 
     def _account(self, pod: dict, sign: int) -> None:
+        self.memo.clear()
         self.requested.add(pod_requests(pod), sign)
         self.non_zero_requested.add(pod_requests(pod, non_zero=True), sign)
         for triple in host_ports(pod):
             self.used_ports[triple] = self.used_ports.get(triple, 0) + sign
             if self.used_ports[triple] <= 0:
                 del self.used_ports[triple]
+
+
+#: a node's memo is emptied when it holds this many entries (pods of many shapes between two changes of the node)
+MEMO_LIMIT = 64
+
+
+def memoized(nodes: list[NodeInfo], key: str, compute: Callable[[NodeInfo], tuple]) -> list[tuple]:
+    """`compute(node)` for every node, taken from the node's memo when the node has not changed since.
+
+    A scheduling attempt visits hundreds of nodes, and between two attempts only the node that got the last pod
+    changed: the other nodes' Filter and Score arithmetic for a pod of the same requests is the same as before.
+    `key` names the plugin and every pod value `compute` reads."""
+    key = sys.intern(key)       # found by identity in every node's memo, without comparing the text
+    out = [ni.memo.get(key) for ni in nodes]
+    if not all(out):            # entries are non-empty tuples: a falsy one is a miss
+        for i, value in enumerate(out):
+            if value is None:
+                ni = nodes[i]
+                if len(ni.memo) >= MEMO_LIMIT:
+                    ni.memo.clear()
+                out[i] = ni.memo[key] = compute(ni)
+    return out
 
 
 def zone_key(node: dict) -> str:

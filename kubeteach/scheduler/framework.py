@@ -172,15 +172,15 @@ def select_host(node_scores: list[tuple[str, int]], count: int, rnd: Randomness)
     Returns the host, the nodes that share the top score in the order the heap yielded them, and how many
     times the sampler drew. Go draws from math/rand; we draw from the cluster's seeded source.
     """
-    names = [name for name, _ in node_scores]
-    order, cnt_of_max_score = _pop_order([score for _, score in node_scores], count)
-    selected_index = 0
-    for cnt in range(2, cnt_of_max_score + 1):
-        if rnd.intn(cnt) == 0:
-            selected_index = cnt - 1
-    top = [node_scores[i] for i in order]
-    tied = [names[i] for i in order[:cnt_of_max_score]]
-    return top[selected_index][0], tied, cnt_of_max_score - 1
+    return select_host_of([name for name, _ in node_scores], [score for _, score in node_scores], count, rnd)
+
+
+def select_host_of(names: list[str], scores: Sequence[int], count: int, rnd: Randomness
+                   ) -> tuple[str, list[str], int]:
+    """select_host over the node names and their total scores, in two aligned lists."""
+    order, cnt_of_max_score = _pop_order(scores, count)
+    selected_index = rnd.reservoir(cnt_of_max_score)
+    return names[order[selected_index]], [names[i] for i in order[:cnt_of_max_score]], cnt_of_max_score - 1
 
 
 class Totals(Mapping):

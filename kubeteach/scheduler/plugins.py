@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..objects import tolerates
-from .cache import NodeInfo, Resource, host_ports, pod_requests, ports_conflict
+from .cache import NodeInfo, Resource, host_ports, memoized, pod_requests, ports_conflict
 from .framework import (
     MAX_NODE_SCORE,
     PASS,
@@ -313,13 +313,9 @@ class NodeResourcesFit(Plugin):
 
     def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:
         req: Resource = state.values["request"]
-        cpu, mem, eph = req.milli_cpu, req.memory, req.ephemeral_storage
-        return {k: status for k, ni in enumerate(nodes)
-                if not (len(ni.pods) < ni.allocatable.allowed_pod_number
-                        and cpu <= ni.allocatable.milli_cpu - ni.requested.milli_cpu
-                        and mem <= ni.allocatable.memory - ni.requested.memory
-                        and eph <= ni.allocatable.ephemeral_storage - ni.requested.ephemeral_storage)
-                and (status := self.filter(state, pod, ni)) is not PASS}
+        key = f"{self.name} filter {req.milli_cpu} {req.memory} {req.ephemeral_storage}"
+        verdicts = memoized(nodes, key, lambda ni: (self.filter(state, pod, ni),))
+        return {k: v[0] for k, v in enumerate(verdicts) if v[0] is not PASS}
 
     def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, Explain]:
         req = state.values.get("request_non_zero")
@@ -333,16 +329,28 @@ class NodeResourcesFit(Plugin):
         req = state.values.get("request_non_zero")
         if req is None:
             req = state.values["request_non_zero"] = pod_requests(pod, non_zero=True)
-        cols = ([ni.allocatable.milli_cpu for ni in nodes],
-                [ni.non_zero_requested.milli_cpu + req.milli_cpu for ni in nodes],
-                [ni.allocatable.memory for ni in nodes],
-                [ni.non_zero_requested.memory + req.memory for ni in nodes])
-        if all(cols[0]) and all(cols[2]):     # least_allocated, inlined for the usual node with cpu and memory
-            raw = [(((ca - cu) * MAX_NODE_SCORE // ca if cu <= ca else 0)
-                    + ((ma - mu) * MAX_NODE_SCORE // ma if mu <= ma else 0)) // 2 for ca, cu, ma, mu in zip(*cols)]
-        else:
-            raw = list(map(least_allocated, *cols))
-        return raw, ExplainColumn(least_allocated_text, cols)
+        cpu, mem = req.milli_cpu, req.memory
+
+        def compute(ni: NodeInfo) -> tuple:
+            args = (ni.allocatable.milli_cpu, ni.non_zero_requested.milli_cpu + cpu,
+                    ni.allocatable.memory, ni.non_zero_requested.memory + mem)
+            return least_allocated(*args), *args
+
+        rows = memoized(nodes, f"{self.name} score {cpu} {mem}", compute)
+        return [row[0] for row in rows], ExplainRows(least_allocated_text, rows)
+
+
+class ExplainRows(Sequence):
+    """Explanations for a column of nodes, written on demand from each node's `(score, *numbers)` row."""
+
+    def __init__(self, fn: Callable[..., str], rows: list[tuple]):
+        self.fn, self.rows = fn, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> Explain:   # type: ignore[override]
+        return (self.fn, *self.rows[i][1:])
 
 
 class ExplainColumn(Sequence):
@@ -483,16 +491,15 @@ class NodeResourcesBalancedAllocation(Plugin):
 
     def score_all(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> tuple[list[int], Sequence[Explain]]:
         req: Resource = state.values["balanced_request"]
-        cols = ([ni.allocatable.milli_cpu for ni in nodes], [ni.requested.milli_cpu + req.milli_cpu for ni in nodes],
-                [ni.allocatable.memory for ni in nodes], [ni.requested.memory + req.memory for ni in nodes])
-        raw = []
-        for ca, cu, ma, mu in zip(*cols):
-            if ca and ma:      # the usual two fractions, as balanced_allocation computes them
-                f_cpu, f_mem = min(cu / ca, 1.0), min(mu / ma, 1.0)
-                raw.append(int((1 - abs((f_cpu - f_mem) / 2)) * MAX_NODE_SCORE))
-            else:
-                raw.append(balanced_allocation(ca, cu, ma, mu)[0])
-        return raw, ExplainColumn(balanced_allocation_text, cols)
+        cpu, mem = req.milli_cpu, req.memory
+
+        def compute(ni: NodeInfo) -> tuple:
+            args = (ni.allocatable.milli_cpu, ni.requested.milli_cpu + cpu, ni.allocatable.memory,
+                    ni.requested.memory + mem)
+            return balanced_allocation(*args)[0], *args
+
+        rows = memoized(nodes, f"{self.name} score {cpu} {mem}", compute)
+        return [row[0] for row in rows], ExplainRows(balanced_allocation_text, rows)
 
 
 def balanced_allocation(cpu_alloc: int, cpu_used: int, mem_alloc: int, mem_used: int
@@ -563,8 +570,9 @@ class ImageLocality(Plugin):
                     if image in have:
                         total += int(have[image] * spread[image])
             totals.append(total)
-        raw = [MAX_NODE_SCORE * (min(max(t, IMAGE_MIN_THRESHOLD), max_threshold) - IMAGE_MIN_THRESHOLD)
-               // (max_threshold - IMAGE_MIN_THRESHOLD) for t in totals]
+        score_of = {t: MAX_NODE_SCORE * (min(max(t, IMAGE_MIN_THRESHOLD), max_threshold) - IMAGE_MIN_THRESHOLD)
+                    // (max_threshold - IMAGE_MIN_THRESHOLD) for t in set(totals)}    # most nodes share a total
+        raw = list(map(score_of.__getitem__, totals))
         return raw, ExplainColumn(_image_text, (totals, [len(images)] * len(nodes), raw))
 
 

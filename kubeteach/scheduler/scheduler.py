@@ -7,6 +7,8 @@ Kubernetes runs the binding cycle in a goroutine; here it runs in the same step,
 from __future__ import annotations
 
 from collections import deque
+from itertools import repeat
+from operator import add, mul
 from typing import TYPE_CHECKING, Any
 
 from ..apiserver import APIError
@@ -27,7 +29,7 @@ from .framework import (
     Status,
     Totals,
     num_feasible_nodes_to_find,
-    select_host,
+    select_host_of,
 )
 from .plugins import CycleState, default_plugins
 from .queue import QueuedPodInfo, SchedulingQueue
@@ -257,15 +259,16 @@ class Scheduler:
             raw, explain = pl.score_all(state, pod, feasible)
             normalized = pl.normalize_list(names, raw)
             d.score_columns.append((pl.name, pl.weight, raw, normalized, explain))
-            weight = pl.weight
-            totals = [t + s * weight for t, s in zip(totals, normalized)]
+            weighted = normalized if pl.weight == 1 else map(mul, normalized, repeat(pl.weight))
+            totals = list(map(add, totals, weighted))
         d.totals = Totals(d.feasible, totals)
-        host, tied, draws = select_host(list(zip(d.feasible, totals)), NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT,
-                                        self.cluster.rnd)
+        host, tied, draws = select_host_of(d.feasible, totals, NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT,
+                                           self.cluster.rnd)
         d.winner, d.tied = host, tied
-        d.tie_break = (f"reservoir sampling among {len(tied)} nodes tied at {d.totals[host]} "
+        best = max(totals)           # the winner's total
+        d.tie_break = (f"reservoir sampling among {len(tied)} nodes tied at {best} "
                        f"({draws} draw{'s' if draws != 1 else ''}) picked {host}"
-                       if len(tied) > 1 else f"highest score {d.totals[host]}")
+                       if len(tied) > 1 else f"highest score {best}")
         return host
 
     def post_filter(self, pod: dict, fit: FitError, d: Decision) -> str:
@@ -348,8 +351,9 @@ def filter_nodes(state: CycleState, pod: dict, plugins: list, nodes: list[NodeIn
     feasible: list[NodeInfo] = []
     failed: dict[str, Status] = {}
     pos = 0
+    in_order = nodes[start:] + nodes[:start]          # the round-robin visiting order
     while pos < n and len(feasible) < to_find:
-        chunk = [nodes[(start + pos + k) % n] for k in range(min(max(to_find - len(feasible), 16), n - pos))]
+        chunk = in_order[pos:pos + min(max(to_find - len(feasible), 16), n - pos)]
         alive = list(range(len(chunk)))
         notes: dict[int, dict[str, Status]] = {}      # chunk index -> plugin -> a status that is not PASS
         stopped_at: dict[int, int] = {}               # chunk index -> index of the plugin that rejected it
@@ -371,6 +375,12 @@ def filter_nodes(state: CycleState, pod: dict, plugins: list, nodes: list[NodeIn
                 else:
                     stopped_at[i] = p
             alive = still
+        if not notes:                                 # every node of the chunk passed every plugin
+            take = chunk[:to_find - len(feasible)]
+            filters.update(dict.fromkeys([ni.name for ni in take], passed))
+            feasible += take
+            pos += len(take)
+            continue
         for i, ni in enumerate(chunk):
             pos += 1
             note = notes.get(i)
