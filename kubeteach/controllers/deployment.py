@@ -38,6 +38,8 @@ class DeploymentController(Controller):
         self.d_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
         self.rs_informer.add_index("controller-uid", controller_uid)
         self.rs_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
+        # orphans by namespace: adoption looks at these only, not at every ReplicaSet of the namespace
+        self.rs_informer.add_index("orphan", lambda o: [] if controller_ref(o) else [o["metadata"].get("namespace", "")])
         self.pod_informer.add_index("controller-uid", controller_uid)
         self.d_informer.add_handler(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
         self.rs_informer.add_handler(self._rs_changed, lambda old, new: self._rs_changed(new), self._rs_changed)
@@ -126,7 +128,7 @@ class DeploymentController(Controller):
                                       "uid": rs["metadata"]["uid"]}}
                 self.client.patch("replicasets", rs["metadata"]["namespace"], rs["metadata"]["name"], patch)
                 self.record("released-rs", key_of(rs), deployment=d["metadata"]["name"])
-        for rs in sorted(self.rs_informer.by_index("namespace", d["metadata"]["namespace"]), key=key_of):
+        for rs in sorted(self.rs_informer.by_index("orphan", d["metadata"]["namespace"]), key=key_of):
             if controller_ref(rs) is None and not is_being_deleted(rs) and \
                     selector_matches(selector, rs["metadata"].get("labels") or {}):
                 ref = new_controller_ref(d, "apps/v1", "Deployment")
