@@ -55,7 +55,7 @@ class RunResult:
             state = f"stopped at the {MAX_STEPS}-step bound, not settled"
         else:
             state = "settled" if self.settled else "work still due"
-        return f"<ran {self.steps} steps to t={self.time:.3f}s, {state}>"
+        return f"<ran {self.steps} step{'' if self.steps == 1 else 's'} to t={self.time:.3f}s, {state}>"
 
 
 @dataclass
@@ -105,6 +105,7 @@ class Cluster:
 
         self.faults = Journaled(Faults(self), self.journal, "faults")
         self._start_components(COMPONENTS if components is None else components)
+        self._boot()
         self.trace.clear()
         from .kubectl import Kubectl
 
@@ -206,6 +207,19 @@ class Cluster:
                 return bool(done())
             entry.fn()
         return True
+
+    def _boot(self) -> None:
+        """Let the components finish starting (informers synced, nodes registered, leases created) before the
+        learner's first command, as on a cluster that has been up for a while; the trace starts after this."""
+        while self.loop.busy > 0 and self.loop.next_time() is not None and self.loop.next_time() <= 0.0:
+            entry = self.loop.pop()
+            if entry is None:
+                break
+            self._step_records = []
+            try:
+                entry.fn()
+            finally:
+                self._step_records = None
 
     def _start_components(self, names: list[str]) -> None:
         """Build and start the control plane and node components (their informers list and watch at t=0)."""

@@ -99,3 +99,13 @@ def test_a_timed_run_that_leaves_work_due_says_so_not_that_it_hit_the_bound(in_r
     assert not result.settled and "bound" not in repr(result)
     assert repr(result).endswith("work still due>")
     assert c.run(seconds=5).settled
+
+
+def test_a_new_cluster_has_booted_and_the_trace_starts_with_the_first_command(in_repo):
+    c = kt.Cluster()
+    assert len(c.trace) == 0 and c.now == 0.0
+    assert [e["reason"] for e in c.events(namespace=None)] == ["RegisteredNode"] * 3
+    assert len(c.list("leases", namespace="kube-node-lease")) == 3
+    c.kubectl("create -f data/deployment.yaml")
+    assert (c.trace[0].actor, c.trace[0].action) == ("kubectl", "request")
+    assert not any(r.actor == "node-lifecycle-controller" for r in c.trace)

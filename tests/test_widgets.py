@@ -115,7 +115,7 @@ def test_step_draws_the_new_replicaset_and_pod_in_the_graph(lesson):
 
 def test_back_restores_the_clock_and_trace_and_the_next_step_reproduces_the_records(lesson):
     s = Stepper(lesson)
-    for _ in range(6):
+    for _ in range(7):
         s.step_button.click()
     now, trace_len, revision = s.cluster.now, len(s.cluster.trace), s.cluster.etcd.revision
     clock, graph = s.clock.value, s.graph_view.value
@@ -124,7 +124,7 @@ def test_back_restores_the_clock_and_trace_and_the_next_step_reproduces_the_reco
     assert undone and len(s.cluster.trace) > trace_len
     s.back_button.click()
     assert (s.cluster.now, len(s.cluster.trace), s.cluster.etcd.revision) == (now, trace_len, revision)
-    assert s.clock.value == clock and s.steps == 6
+    assert s.clock.value == clock and s.steps == 7
     assert s.graph_view.value == graph
     assert s.cluster is not lesson                       # the notebook's `c` still holds the old cluster
     s.step_button.click()
@@ -166,11 +166,11 @@ def test_step_by_api_request_stops_at_the_first_unit_that_sends_a_request(lesson
     while not any(r.action == "request" for r in last):
         units += 1
         last = ref.step()
-    assert units > 1                                     # the first units (node registration) send no request
+    assert units == 1            # the cluster has booted: the first unit is syncDeployment, which POSTs the RS
     assert s.steps == units
     assert lines(s.last_records) == lines(ref.trace[start:])
     assert [r.action for r in s.last_records].count("request") >= 1
-    assert s.status.value.startswith(f"— Step to the next API request: {units} units of work")
+    assert s.status.value.startswith("— Step to the next API request: 1 unit of work, ")
 
 
 def test_run_settles_and_reports_the_steps(lesson):
