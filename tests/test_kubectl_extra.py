@@ -297,32 +297,49 @@ def test_auth_whoami(bare):
         'error: unable to match a printer suitable for the output format "wide", allowed formats are: json,yaml')
 
 
+#: what every authenticated user may do (bootstrap ClusterRoles system:basic-user, system:discovery and
+#: system:public-info-viewer), as `auth can-i --list` prints it: /healthz and friends twice, as on a real cluster
+BASIC_CREATE = ["selfsubjectreviews.authentication.k8s.io", "selfsubjectaccessreviews.authorization.k8s.io",
+                "selfsubjectrulesreviews.authorization.k8s.io"]
+BASIC_URLS = ["/api/*", "/api", "/apis/*", "/apis", "/healthz", "/healthz", "/livez", "/livez", "/openapi/*",
+              "/openapi", "/readyz", "/readyz", "/version/", "/version/", "/version", "/version"]
+
+
+def can_i_rows(text: str) -> list[list[str]]:
+    """The table's rows as cells (Resources is empty for non-resource rules)."""
+    return [[c for c in line.split("   ") if c] for line in text.splitlines()[1:]]
+
+
 def test_auth_can_i_list(bare):
-    assert bare.kubectl("auth can-i --list").stdout == (
-        "Resources   Non-Resource URLs   Resource Names   Verbs\n"
-        "*.*         []                  []               [*]\n")
-    assert bare.kubectl("auth can-i --list", user="dev").stdout == \
-        "Resources   Non-Resource URLs   Resource Names   Verbs\n"
+    admin = can_i_rows(bare.kubectl("auth can-i --list").stdout)
+    assert admin[0] == ["*.*", "[]", "[]", "[*]"]
+    basic = can_i_rows(bare.kubectl("auth can-i --list", user="dev").stdout)
+    assert [r[0] for r in basic[:3]] == BASIC_CREATE and all(r[-1].strip() == "[create]" for r in basic[:3])
+    assert [r[0].strip() for r in basic[3:]] == [f"[{u}]" for u in BASIC_URLS]
+    assert admin[1:] == basic
     bare.kubectl("create role deployer --verb=get,list,watch --resource=pods,pods/log,deployments")
     bare.kubectl("create role deployer-write --verb=update,patch --resource=deployments --resource-name=web")
     bare.kubectl("create rolebinding dev-deployer --role=deployer --group=developers")
     bare.kubectl("create rolebinding dev-writer --role=deployer-write --user=dev")
     bare.kubectl("create rolebinding dev-missing --role=nothing --user=dev")
     r = bare.kubectl("auth can-i --list", user="dev")
-    assert r.stdout == (
-        "Resources          Non-Resource URLs   Resource Names   Verbs\n"
-        "pods/log           []                  []               [get list watch]\n"
-        "pods               []                  []               [get list watch]\n"
-        "deployments.apps   []                  []               [get list watch]\n"
-        "deployments.apps   []                  [web]            [update patch]\n")
-    assert bare.kubectl("auth can-i --list --no-headers -n kube-system", user="dev").stdout == ""
+    rows = [[c.strip() for c in row] for row in can_i_rows(r.stdout)]
+    granted = [row for row in rows if not row[0].endswith(".k8s.io") and not row[0].startswith("[")]
+    # kubectl sorts by the rules' string form, verbs first: [create] < [get list watch] < [get] < [update patch]
+    assert granted == [["pods/log", "[]", "[]", "[get list watch]"], ["pods", "[]", "[]", "[get list watch]"],
+                       ["deployments.apps", "[]", "[]", "[get list watch]"],
+                       ["deployments.apps", "[]", "[web]", "[update patch]"]]
+    assert rows[-1] == ["deployments.apps", "[]", "[web]", "[update patch]"]
+    assert len(rows) == len(basic) + 4
+    assert len(bare.kubectl("auth can-i --list --no-headers -n kube-system", user="dev").stdout.splitlines()) == \
+        len(basic)
     assert str(bare.kubectl("auth can-i --list pods")) == "error: list option must be specified with no arguments"
     assert str(bare.kubectl("auth can-i --list -A")) == (
         "error: list option can't be specified with neither quiet, all-namespaces nor subresource options")
     assert str(bare.kubectl("auth can-i get pods --no-headers")) == \
         "error: --no-headers cannot be set without --list specified"
     review = bare.trace.actions("rules-review")[-2]
-    assert str(review).endswith('SelfSubjectRulesReview: 3 rules apply to "dev" in "default" '
+    assert str(review).endswith('SelfSubjectRulesReview: 7 rules apply to "dev" in "default" '
                                 '(incomplete: role.rbac.authorization.k8s.io "nothing" not found)')
 
 

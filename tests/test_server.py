@@ -317,8 +317,10 @@ def test_the_seed_story_with_the_real_kubectl(kubectl):
     refused = kubectl("--context dev --as admin get pods", ok=False)
     assert refused.stderr == ('Error from server (Forbidden): users "admin" is forbidden: User "dev" cannot '
                               'impersonate resource "users" in API group "" at the cluster scope\n')
-    assert kubectl("--context dev auth can-i --list").stdout.split() == ["Resources", "Non-Resource", "URLs",
-                                                                         "Resource", "Names", "Verbs"]
+    listed = kubectl("--context dev auth can-i --list").stdout.splitlines()
+    assert listed[0].split() == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    assert listed[1].split() == ["selfsubjectreviews.authentication.k8s.io", "[]", "[]", "[create]"]
+    assert ["[/version]", "[]", "[get]"] in [line.split() for line in listed]
     bad = kubectl("--context dev --token abcdef.0123456789abcdef get pods", ok=False)
     assert (bad.returncode, bad.stderr) == (1, "error: You must be logged in to the server (Unauthorized)\n")
     missing = kubectl("get deployment web", ok=False)

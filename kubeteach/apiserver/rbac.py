@@ -166,6 +166,14 @@ def bootstrap_policy() -> list[dict]:
         {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
         {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses", "csinodes"], "verbs": read},
     ]
+    # what every authenticated user may do: ask who they are and what they may do, and read discovery
+    basic_user = [{"apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"]},
+                  {"apiGroups": ["authorization.k8s.io"],
+                   "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], "verbs": ["create"]}]
+    public_urls = ["/healthz", "/livez", "/readyz", "/version", "/version/"]
+    discovery = [{"nonResourceURLs": sorted(["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*",
+                                             *public_urls]), "verbs": ["get"]}]
+    public_info = [{"nonResourceURLs": public_urls, "verbs": ["get"]}]
     return [
         cluster_role("cluster-admin", everything),
         cluster_role("admin", edit),
@@ -177,4 +185,12 @@ def bootstrap_policy() -> list[dict]:
         binding("system:kube-controller-manager", "system:kube-controller-manager", "User",
                 "system:kube-controller-manager"),
         binding("system:kube-scheduler", "system:kube-scheduler", "User", "system:kube-scheduler"),
+        cluster_role("system:basic-user", basic_user),
+        cluster_role("system:discovery", discovery),
+        cluster_role("system:public-info-viewer", public_info),
+        binding("system:basic-user", "system:basic-user", "Group", "system:authenticated"),
+        binding("system:discovery", "system:discovery", "Group", "system:authenticated"),
+        {**binding("system:public-info-viewer", "system:public-info-viewer", "Group", "system:authenticated"),
+         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": g}
+                      for g in ("system:authenticated", "system:unauthenticated")]},
     ]

@@ -1,9 +1,7 @@
 """The "who am I" endpoints: SelfSubjectReview (pkg/registry/authentication/selfsubjectreview) and
 SelfSubjectRulesReview (pkg/registry/authorization/selfsubjectrulesreview over RBAC's RulesFor,
-pkg/registry/rbac/validation/rule.go). They read no stored object of their own and write nothing.
-
-Approximation: the bootstrap policy has no `system:basic-user` ClusterRole, so these reviews are answered without an
-authorization check (a real cluster allows them to every authenticated user through that role).
+pkg/registry/rbac/validation/rule.go). They read no stored object of their own and write nothing. Every
+authenticated user may create them through the bootstrap ClusterRole `system:basic-user`.
 """
 
 from __future__ import annotations
@@ -13,9 +11,9 @@ from typing import TYPE_CHECKING
 from ..objects import timestamp
 from ..trace import narrative
 from .authentication import Credentials, UserInfo
-from .errors import unauthorized
+from .errors import forbidden, unauthorized
 from .impersonation import impersonate
-from .rbac import subject_matches
+from .rbac import Attributes, subject_matches
 
 if TYPE_CHECKING:
     from .handler import APIServer
@@ -30,6 +28,10 @@ def _requester(api: APIServer, credentials: Credentials | None, path: str, what:
         raise unauthorized()
     if as_user or as_groups:
         user = impersonate(api.authz, user, as_user, as_groups, api.record)
+    group, _, resource = path.removeprefix("/apis/").partition("/v1/")
+    if not api.authz.authorize(Attributes(user, "create", group, resource)).allowed:
+        raise forbidden(f'{resource}.{group} is forbidden: User "{user.name}" cannot create resource "{resource}" '
+                        f'in API group "{group}" at the cluster scope')
     return user
 
 
