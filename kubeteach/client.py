@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .apiserver import APIServer, Credentials, Request, Resource, lookup
-from .objects import key_of
+from .objects import key_of, namespace_index
 
 if TYPE_CHECKING:
     from .loop import Component, Loop
@@ -126,7 +126,7 @@ class Informer:
 
     def by_index(self, name: str, value: str) -> list[dict]:
         if name == "namespace" and name not in self._indexes:
-            self.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
+            self.add_index("namespace", namespace_index)
         return list(self._indexes[name].get(value, {}).values())
 
     # --- events -----------------------------------------------------------------------------------------------

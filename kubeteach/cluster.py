@@ -139,8 +139,10 @@ class Cluster:
         if self.loop.busy <= 0:
             return None
         entry = self.loop.pop()
-        if entry is None:
-            return None
+        return None if entry is None else self._run_entry(entry)
+
+    def _run_entry(self, entry: Any) -> list[Record]:
+        """Run one loop entry, collecting the trace records it makes (what `step()` returns)."""
         self._step_records = []
         try:
             entry.fn()
@@ -184,11 +186,7 @@ class Cluster:
             entry = self.loop.pop()
             if entry is None:
                 break
-            self._step_records = []
-            try:
-                entry.fn()
-            finally:
-                self._step_records = None
+            self._run_entry(entry)
             steps += 1
             if self.progress and steps % 1000 == 0:
                 self.progress(steps, self.now, False)
@@ -211,15 +209,11 @@ class Cluster:
     def _boot(self) -> None:
         """Let the components finish starting (informers synced, nodes registered, leases created) before the
         learner's first command, as on a cluster that has been up for a while; the trace starts after this."""
-        while self.loop.busy > 0 and self.loop.next_time() is not None and self.loop.next_time() <= 0.0:
+        while self.loop.busy > 0 and (self.loop.next_time() or 0.0) <= 0.0:
             entry = self.loop.pop()
             if entry is None:
                 break
-            self._step_records = []
-            try:
-                entry.fn()
-            finally:
-                self._step_records = None
+            self._run_entry(entry)
 
     def _start_components(self, names: list[str]) -> None:
         """Build and start the control plane and node components (their informers list and watch at t=0)."""

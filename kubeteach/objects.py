@@ -132,6 +132,21 @@ def controller_uid(obj: dict) -> list[str]:
     return [ref["uid"]] if ref else []
 
 
+def namespace_index(obj: dict) -> list[str]:
+    """An informer index function: the object's namespace."""
+    return [namespace_of(obj)]
+
+
+def orphan_namespace(obj: dict) -> list[str]:
+    """An informer index function: the namespace of an object without a controller (the ones adoption looks at)."""
+    return [] if controller_ref(obj) else [namespace_of(obj)]
+
+
+def node_name_of(pod: dict) -> list[str]:
+    """An informer index function: the node a pod is bound to ("" while unscheduled)."""
+    return [pod.get("spec", {}).get("nodeName") or ""]
+
+
 def tolerates(toleration: dict, taint: dict) -> bool:
     """Toleration.ToleratesTaint: effect and key (when set) must match; Exists matches any value."""
     if toleration.get("effect") and toleration["effect"] != taint.get("effect"):

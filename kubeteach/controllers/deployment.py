@@ -16,7 +16,9 @@ from ..objects import (
     deep_copy,
     is_being_deleted,
     key_of,
+    namespace_index,
     new_controller_ref,
+    orphan_namespace,
     selector_is_empty,
     selector_matches,
     timestamp,
@@ -35,11 +37,11 @@ class DeploymentController(Controller):
         self.d_informer = factory.informer("deployments")
         self.rs_informer = factory.informer("replicasets")
         self.pod_informer = factory.informer("pods")
-        self.d_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
+        self.d_informer.add_index("namespace", namespace_index)
         self.rs_informer.add_index("controller-uid", controller_uid)
-        self.rs_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
+        self.rs_informer.add_index("namespace", namespace_index)
         # orphans by namespace: adoption looks at these only, not at every ReplicaSet of the namespace
-        self.rs_informer.add_index("orphan", lambda o: [] if controller_ref(o) else [o["metadata"].get("namespace", "")])
+        self.rs_informer.add_index("orphan", orphan_namespace)
         self.pod_informer.add_index("controller-uid", controller_uid)
         self.d_informer.add_handler(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
         self.rs_informer.add_handler(self._rs_changed, lambda old, new: self._rs_changed(new), self._rs_changed)

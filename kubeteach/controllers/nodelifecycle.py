@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..apiserver import APIError
 from ..events import EventRecorder
-from ..objects import deep_copy, get_condition, labels_of, parse_timestamp, timestamp
+from ..objects import deep_copy, get_condition, labels_of, node_name_of, parse_timestamp, timestamp
 from ..trace import narrative
 from . import Controller
 
@@ -118,7 +118,7 @@ class NodeLifecycleController(Controller):
         self.node_informer = factory.informer("nodes")
         self.lease_informer = factory.informer("leases")
         self.pod_informer = factory.informer("pods")
-        self.pod_informer.add_index("spec.nodeName", lambda p: [p.get("spec", {}).get("nodeName") or ""])
+        self.pod_informer.add_index("spec.nodeName", node_name_of)
         self.node_informer.add_handler(lambda n: self.queue.add(n["metadata"]["name"]), self._node_updated)
         self.health: dict[str, NodeHealth] = {}
         self.known: set[str] = set()

@@ -12,7 +12,7 @@ the 20 s polling (so collection comes at 40 s, not somewhere between 40 and 60 s
 from __future__ import annotations
 
 from ..apiserver import APIError
-from ..objects import key_of, timestamp
+from ..objects import key_of, node_name_of, timestamp
 from ..trace import narrative
 from . import Controller
 
@@ -28,7 +28,7 @@ class PodGCController(Controller):
         super().__init__(cluster, factory)
         self.pod_informer = factory.informer("pods")
         self.node_informer = factory.informer("nodes")
-        self.pod_informer.add_index("spec.nodeName", lambda p: [p.get("spec", {}).get("nodeName") or ""])
+        self.pod_informer.add_index("spec.nodeName", node_name_of)
         self.pod_informer.add_handler(self.pod_seen, lambda old, new: self.pod_seen(new), None)
         self.node_informer.add_handler(None, None, self.node_deleted)
 

@@ -17,7 +17,9 @@ from ..objects import (
     get_condition,
     is_being_deleted,
     key_of,
+    namespace_index,
     new_controller_ref,
+    orphan_namespace,
     parse_timestamp,
     selector_matches,
     split_key,
@@ -69,11 +71,11 @@ class ReplicaSetController(Controller):
         super().__init__(cluster, factory)
         self.rs_informer = factory.informer("replicasets")
         self.pod_informer = factory.informer("pods")
-        self.rs_informer.add_index("namespace", lambda o: [o["metadata"].get("namespace", "")])
+        self.rs_informer.add_index("namespace", namespace_index)
         self.rs_informer.add_index("controller-uid", controller_uid)
         self.pod_informer.add_index("controller-uid", controller_uid)
         # orphans by namespace: adoption looks at these only, not at every pod of the namespace
-        self.pod_informer.add_index("orphan", lambda o: [] if controller_ref(o) else [o["metadata"].get("namespace", "")])
+        self.pod_informer.add_index("orphan", orphan_namespace)
         self.expectations: dict[str, Expectations] = {}
         self.rs_informer.add_handler(self.enqueue, lambda old, new: self.enqueue(new), self._rs_deleted)
         self.pod_informer.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..apiserver import APIError
 from ..loop import Entry
-from ..objects import get_condition, timestamp, tolerates
+from ..objects import get_condition, node_name_of, timestamp, tolerates
 from ..trace import narrative
 from . import Controller
 
@@ -71,7 +71,7 @@ class TaintEvictionController(Controller):
         super().__init__(cluster, factory)
         self.pod_informer = factory.informer("pods")
         self.node_informer = factory.informer("nodes")
-        self.pod_informer.add_index("spec.nodeName", lambda p: [p.get("spec", {}).get("nodeName") or ""])
+        self.pod_informer.add_index("spec.nodeName", node_name_of)
         self.pod_informer.add_handler(lambda p: self.pod_updated(None, p), self.pod_updated,
                                       lambda p: self.pod_updated(p, None))
         self.node_informer.add_handler(lambda n: self.node_updated(None, n), self.node_updated,

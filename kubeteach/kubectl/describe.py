@@ -591,14 +591,19 @@ def describe_replicaset(rs: dict, pods: list[dict], events: list[dict] | None, n
     w.write(0, f"{phases.count('Running')} Running / {phases.count('Pending')} Waiting / "
                f"{phases.count('Succeeded')} Succeeded / {phases.count('Failed')} Failed\n")
     describe_pod_template(spec.get("template"), w)
-    if st.get("conditions"):
-        w.write(0, "Conditions:\n  Type\tStatus\tReason\n")
-        w.write(1, "----\t------\t------\n")
-        for c in st["conditions"]:
-            w.write(1, f"{c.get('type')} \t{c.get('status')}\t{c.get('reason', '')}\n")
+    describe_conditions(st.get("conditions"), w)
     if events is not None:
         describe_events(events, w, now)
     return w.string()
+
+
+def describe_conditions(conditions: list[dict] | None, w: PrefixWriter) -> None:
+    """The Type/Status/Reason table of a ReplicaSet's or Deployment's conditions (nothing when there are none)."""
+    if conditions:
+        w.write(0, "Conditions:\n  Type\tStatus\tReason\n")
+        w.write(1, "----\t------\t------\n")
+        for c in conditions:
+            w.write(1, f"{c.get('type')} \t{c.get('status')}\t{c.get('reason', '')}\n")
 
 
 def describe_deployment(d: dict, old: list[dict], new: list[dict], events: list[dict] | None, now: float) -> str:
@@ -622,11 +627,7 @@ def describe_deployment(d: dict, old: list[dict], new: list[dict], events: list[
         w.write(0, f"RollingUpdateStrategy:\t{ru.get('maxUnavailable', 0)} max unavailable, "
                    f"{ru.get('maxSurge', 0)} max surge\n")
     describe_pod_template(spec.get("template"), w)
-    if st.get("conditions"):
-        w.write(0, "Conditions:\n  Type\tStatus\tReason\n")
-        w.write(1, "----\t------\t------\n")
-        for c in st["conditions"]:
-            w.write(1, f"{c.get('type')} \t{c.get('status')}\t{c.get('reason', '')}\n")
+    describe_conditions(st.get("conditions"), w)
     if old or new:
         w.write(0, f"OldReplicaSets:\t{_replica_sets_by_labels(old)}\n")
         w.write(0, f"NewReplicaSet:\t{_replica_sets_by_labels(new)}\n")

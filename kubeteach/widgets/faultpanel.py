@@ -10,15 +10,16 @@ from ..apiserver import APIError
 from ..cluster import Cluster
 from .common import Follows, pre
 
-#: button label -> (method of cluster.faults, the picker that gives its argument)
-FAULTS: dict[str, tuple[str, str]] = {
-    "Kill pod": ("kill_pod", "pod"),
-    "Crash container": ("crash_container", "pod"),
-    "Fail node": ("fail_node", "node"),
-    "Recover node": ("recover_node", "node"),
-    "Exhaust IPs": ("exhaust_ips", "node"),
-    "Fail CSI": ("fail_csi", "node"),
-    "Break image": ("break_image", "image"),
+#: button label -> (method of cluster.faults, the picker that gives its argument, the argument's keyword or None
+#: when it is the first positional one)
+FAULTS: dict[str, tuple[str, str, str | None]] = {
+    "Kill pod": ("kill_pod", "pod", None),
+    "Crash container": ("crash_container", "pod", None),
+    "Fail node": ("fail_node", "node", None),
+    "Recover node": ("recover_node", "node", None),
+    "Exhaust IPs": ("exhaust_ips", "node", None),
+    "Fail CSI": ("fail_csi", "node", "node"),     # fail_csi(times=1, node=None)
+    "Break image": ("break_image", "image", None),
 }
 
 
@@ -43,7 +44,7 @@ class FaultPanel(w.VBox, Follows):
 
     def inject(self, fault: str, target: str | None = None) -> str:
         """Inject one fault (a button label) on `target` (default: the picker's choice); returns the result text."""
-        method, kind = FAULTS[fault]
+        method, kind, keyword = FAULTS[fault]
         picker = {"pod": self.pod, "node": self.node, "image": self.image}[kind]
         target = picker.value if target is None else target
         if not target:
@@ -52,10 +53,8 @@ class FaultPanel(w.VBox, Follows):
             self._changing()
             start = len(self.cluster.trace)
             try:
-                if method == "fail_csi":  # its first parameter is `times`; the node is a keyword
-                    self.cluster.faults.fail_csi(node=target)
-                else:
-                    getattr(self.cluster.faults, method)(target)
+                args, kwargs = ((), {keyword: target}) if keyword else ((target,), {})
+                getattr(self.cluster.faults, method)(*args, **kwargs)
             except APIError as err:
                 text = f"Error from server ({err.reason}): {err.message}"
             except (KeyError, ValueError) as err:
