@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .apiserver import APIServer, Credentials, Request, Resource, lookup
+from .loop import BACKOFF_BASE, BACKOFF_MAX, WorkFailed, backoff
 from .objects import key_of, namespace_index
 
 if TYPE_CHECKING:
@@ -166,14 +167,20 @@ class Informer:
 
 
 class WorkQueue:
-    """A de-duplicating work queue: each queued key is one unit of work on the loop (one `step()`)."""
+    """A de-duplicating, rate-limited work queue: each queued key is one unit of work on the loop (one `step()`).
+
+    As a client-go controller's processNextWorkItem: a key whose processing returns is forgotten (its failure
+    count reset, unless the processing itself requeued it rate-limited); one whose processing raises is requeued
+    rate-limited, and the failure goes up to the cluster as `WorkFailed` to be recorded.
+    """
 
     def __init__(self, loop: Loop, component: Component, name: str, process: Callable[[str], None],
-                 base_delay: float = 0.005, max_delay: float = 1000.0):
+                 base_delay: float = BACKOFF_BASE, max_delay: float = BACKOFF_MAX):
         self.loop, self.component, self.name, self.process = loop, component, name, process
         self.base_delay, self.max_delay = base_delay, max_delay
         self.queued: set[str] = set()
         self.failures: dict[str, int] = {}
+        self._limited: set[str] = set()    # keys requeued rate-limited while being processed
 
     def add(self, key: str) -> None:
         if key in self.queued:
@@ -189,7 +196,8 @@ class WorkQueue:
         """Requeue after an error: 5ms·2^n (workqueue.DefaultControllerRateLimiter's per-item part)."""
         n = self.failures.get(key, 0)
         self.failures[key] = n + 1
-        delay = min(self.base_delay * (2 ** n), self.max_delay)
+        self._limited.add(key)
+        delay = backoff(n, self.base_delay, self.max_delay)
         self.add_after(key, delay, kind="retry")
         return delay
 
@@ -198,7 +206,16 @@ class WorkQueue:
 
     def _run(self, key: str) -> None:
         self.queued.discard(key)
-        self.process(key)
+        self._limited.discard(key)
+        try:
+            self.process(key)
+        except Exception as err:
+            self._limited.discard(key)
+            delay = self.add_rate_limited(key)
+            raise WorkFailed(self.name, key, delay, self.failures[key]) from err
+        if key not in self._limited:
+            self.forget(key)
+        self._limited.discard(key)
 
 
 class InformerFactory:

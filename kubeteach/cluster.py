@@ -10,7 +10,9 @@ import hashlib
 import ipaddress
 import itertools
 import sys
+import traceback
 import uuid
+import weakref
 from dataclasses import dataclass
 from importlib import resources as _resources
 from pathlib import Path
@@ -19,10 +21,11 @@ from typing import Any
 import yaml
 
 from .apiserver import APIError, APIServer, CertificateAuthority, Credentials, lookup
+from .apiserver.authentication import random_token
 from .apiserver.rbac import bootstrap_policy
 from .client import Client
 from .etcd import Etcd
-from .loop import Component, Loop, ProgressBar, relaxed_gc
+from .loop import Component, Loop, ProgressBar, WorkFailed, relaxed_gc
 from .objects import Randomness, deep_copy, parse_selector, timestamp
 from .snapshot import Journal, Journaled, journaled
 from .trace import Record, Trace
@@ -31,9 +34,26 @@ MAX_STEPS = 200_000
 NODE_NETWORK = ipaddress.ip_network("172.18.0.0/16")  # the nodes' own addresses (InternalIP), as on a kind network
 #: every component a cluster runs by default, in the order they start
 COMPONENTS = ["deployment-controller", "replicaset-controller", "garbage-collector", "node-lifecycle-controller",
-              "taint-eviction-controller", "pod-garbage-collector-controller", "persistentvolume-binder-controller",
-              "pvc-protection-controller", "pv-protection-controller", "attachdetach-controller", "csi-provisioner",
-              "csi-attacher", "kube-scheduler", "kubelet"]
+              "taint-eviction-controller", "pod-garbage-collector-controller", "namespace-controller",
+              "persistentvolume-binder-controller", "pvc-protection-controller", "pv-protection-controller",
+              "attachdetach-controller", "csi-provisioner", "csi-attacher", "kube-scheduler", "kubelet"]
+
+
+#: clusters whose components have failed at least once (what tests/conftest.py checks after each test)
+FAILING: weakref.WeakSet[Cluster] = weakref.WeakSet()
+
+
+def _where(err: BaseException) -> str:
+    """Where a component's work raised, package-relative (`controllers/deploymentutil.py:41 in scaled_value`): the
+    innermost frame of the component's own code, not of the client or API server an APIError came out of."""
+    pkg = Path(__file__).resolve().parent
+    shown = []
+    for frame in traceback.extract_tb(err.__traceback__):
+        path = Path(frame.filename).resolve()
+        rel = str(path.relative_to(pkg)) if path.is_relative_to(pkg) else path.name
+        shown.append((rel, f"{rel}:{frame.lineno} in {frame.name}"))
+    own = [text for rel, text in shown if not rel.startswith(("apiserver/", "client.py", "etcd"))]
+    return (own or [text for _, text in shown] or [""])[-1]
 
 
 def default_definition() -> dict:
@@ -71,7 +91,9 @@ class Cluster:
     """A simulated Kubernetes cluster on a virtual clock; every random choice comes from `seed`."""
 
     def __init__(self, nodes: int | None = None, seed: int | None = None, definition: dict | None = None,
-                 components: list[str] | None = None, etcd: str | None = None):
+                 components: list[str] | None = None, etcd: str | None = None,
+                 ca: CertificateAuthority | None = None, tokens: dict[str, str] | None = None):
+        # ca and tokens stay out of the journal: secrets, and not needed to replay the store
         self.journal = Journal({"nodes": nodes, "seed": seed, "definition": definition, "components": components,
                                 "etcd": etcd})      # external inputs, for save()/load() (snapshot.py)
         self.definition = deep_copy(definition) if definition is not None else default_definition()
@@ -92,7 +114,11 @@ class Cluster:
             self.etcd = RemoteEtcd(etcd)
         else:
             self.etcd = Etcd()
-        self.ca = CertificateAuthority(self.seed)
+        # the lesson CA: keys from the seed, certificates dated from the virtual epoch (the same bytes every run);
+        # `kubeteach serve` passes its own (random key, real clock) and the tokens it keeps, so the whole served
+        # cluster, control plane included, holds credentials nobody can derive from the seed
+        self.ca = ca if ca is not None else CertificateAuthority(self.seed, virtual_now=lambda: self.loop.now)
+        self._tokens = dict(tokens or {})
         self.api = APIServer(self.etcd, lambda: self.loop.now, self.rnd, self.record, self.ca)
         self.components: dict[str, Component] = {}
         self.users: dict[str, User] = {}
@@ -113,11 +139,16 @@ class Cluster:
 
     @classmethod
     def from_file(cls, path: str | Path, **overrides: Any) -> Cluster:
-        """Build a cluster from a YAML definition (nodes, users, storage classes, images, seed, objects)."""
-        definition = yaml.safe_load(Path(path).read_text())
+        """Build a cluster from a YAML definition (nodes, users, storage classes, images, seed, objects); read as
+        kubectl reads manifests, so a YAML bomb is refused at once (ValueError `yaml: document contains ...`)."""
+        from .kubectl.manifests import load_yaml
+
+        definition = load_yaml(Path(path).read_text())
         return cls(definition=definition, **overrides)
 
     # --- tracing ------------------------------------------------------------------------------------------------
+
+    _errors: list[Record] | None = None          # the failures behind `errors`, made on the first one
 
     def record(self, actor: str, action: str, obj: str = "", **detail: Any) -> Record:
         rec = Record(self.loop.now, actor, action, obj, detail)
@@ -145,10 +176,40 @@ class Cluster:
         """Run one loop entry, collecting the trace records it makes (what `step()` returns)."""
         self._step_records = []
         try:
-            entry.fn()
+            self._call(entry)
             return self._step_records
         finally:
             self._step_records = None
+
+    def _call(self, entry: Any) -> None:
+        """Run one entry's work. What it raises is its component's failure, never the loop's: recorded, and the
+        work retried after a back-off (a work queue requeues its key itself and says so with WorkFailed)."""
+        seq = self.loop.seq
+        try:
+            entry.fn()
+        except Exception as err:                    # noqa: BLE001 - any component bug; KeyboardInterrupt passes
+            self._failed(entry, err, seq)
+
+    def _failed(self, entry: Any, err: Exception, seq: int) -> None:
+        if isinstance(err, WorkFailed):
+            cause: BaseException = err.__cause__ or err
+            key, delay, attempt = err.key, err.delay, err.attempt
+        else:
+            again, delay = self.loop.retry(entry, seq)
+            cause, key, attempt = err, entry.label or getattr(entry.fn, "__qualname__", ""), again.failures
+        actor = entry.component.name.removeprefix("kube-controller-manager/")
+        rec = self.record(actor, "work-failed", key, kind=type(cause).__name__, error=str(cause),
+                          where=_where(cause), attempt=attempt, delay=delay)
+        if self._errors is None:
+            self._errors = []
+        self._errors.append(rec)
+        FAILING.add(self)
+
+    @property
+    def errors(self) -> list[Record]:
+        """The components' failures so far, boot included ("work-failed" records: actor, key, kind, error, where,
+        attempt, delay); an APIError among them is the API answering no, anything else a bug in a component."""
+        return list(self._errors or [])
 
     @journaled
     def run(self, seconds: float | None = None) -> RunResult:
@@ -203,7 +264,7 @@ class Cluster:
             entry = self.loop.pop()
             if entry is None:
                 return bool(done())
-            entry.fn()
+            self._call(entry)
         return True
 
     def _boot(self) -> None:
@@ -367,12 +428,27 @@ class Cluster:
                 cert, key = self.ca.issue(name, groups)
                 creds = Credentials(cert_pem=cert, key_pem=key)
             else:
-                token = spec.get("token") or self.rnd.string(6) + "." + self.rnd.string(16)
+                token = spec.get("token")
+                if not token:       # drawn whatever the CA: the same stream goes on to name the cluster's objects
+                    token = self.rnd.string(6) + "." + self.rnd.string(16)
+                    if not self.ca.seeded:
+                        token = self._tokens.get(name) or random_token()
                 if spec.get("valid", True):
                     self.api.authn.add_token(token, name, groups)
                 creds = Credentials(token=token)
             self.users[name] = User(name, creds, spec.get("auth", "x509"))
         self.current_context = next(iter(self.users), None)
+
+    def use_real_clock_certificates(self) -> None:
+        """Before serving a cluster built on the lesson CA: date its certificates on the real clock and reissue the
+        users' client certificates, which real clients check against it (the control plane's own stay virtual)."""
+        if self.ca.real_clock:
+            return
+        self.ca.use_real_clock()
+        for spec in self.definition.get("users", []):
+            if spec.get("auth", "x509") == "x509":
+                cert, key = self.ca.issue(spec["name"], tuple(spec.get("groups", [])))
+                self.users[spec["name"]].credentials = Credentials(cert_pem=cert, key_pem=key)
 
     def system_client(self, user: str, groups: tuple[str, ...], actor: str) -> Client:
         """A client for a control-plane component, with a client certificate from the cluster CA."""

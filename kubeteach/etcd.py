@@ -32,6 +32,15 @@ class WatchEvent:
     revision: int
 
 
+class Compacted(Exception):
+    """A read of history older than the last compaction (etcd's ErrCompacted: `mvcc: required revision has been
+    compacted`); the API server turns it into 410 Gone `too old resource version`."""
+
+    def __init__(self, requested: int, compacted: int):
+        super().__init__("mvcc: required revision has been compacted")
+        self.requested, self.compacted = requested, compacted
+
+
 class CompareFailed(Exception):
     """A transaction's compare on mod_revision did not hold: someone else wrote the key first."""
 
@@ -57,6 +66,7 @@ class WatchLog:
     _log: list[WatchEvent] = field(default_factory=list)
     _history: dict[str, list[WatchEvent]] = field(default_factory=dict)
     _watches: list[Watch] = field(default_factory=list)
+    compacted: int = 0       # the revision of the last compaction: history at or below it is gone
 
     def history(self, key: str) -> list[WatchEvent]:
         """Every change of one key, oldest first (etcd keeps these until compaction)."""
@@ -64,6 +74,8 @@ class WatchLog:
 
     def events(self, since_revision: int = 0, prefix: str = "") -> list[WatchEvent]:
         """The changes after `since_revision` under `prefix`, as a watch started there would replay them."""
+        if since_revision and since_revision < self.compacted:
+            raise Compacted(since_revision, self.compacted)
         start = bisect.bisect_right(self._log, since_revision, key=lambda e: e.revision) if since_revision else 0
         return [e for e in self._log[start:] if e.kv.key.startswith(prefix)]
 
@@ -75,6 +87,23 @@ class WatchLog:
                 callback(event)
         self._watches.append(w)
         return w
+
+    def compact(self, revision: int) -> int:
+        """Forget the changes up to `revision` (etcd's Compact, which kube-apiserver requests every
+        --etcd-compaction-interval, 5 minutes by default); current values stay. Returns how many changes went."""
+        if revision <= self.compacted:
+            return 0
+        cut = bisect.bisect_right(self._log, revision, key=lambda e: e.revision)
+        gone = self._log[:cut]
+        del self._log[:cut]
+        for key in {e.kv.key for e in gone}:
+            kept = [e for e in self._history[key] if e.revision > revision]
+            if kept:
+                self._history[key] = kept
+            else:
+                del self._history[key]
+        self.compacted = revision
+        return len(gone)
 
     def _emit(self, event: WatchEvent) -> None:
         self._log.append(event)

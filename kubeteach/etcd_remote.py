@@ -10,6 +10,12 @@ Watch: the API server's in-process fan-out must see a write before the write ret
 response (etcd returns the new revision and `prev_kv`). Writes by other etcd clients (`etcdctl put`) are read by
 `get`/`range` but not fanned out. `history()` and `events()` replay the changes made through this backend.
 
+Outages: a call that cannot reach etcd raises `EtcdUnavailable` (a ConnectionError; the API server answers the
+request with a timeout) and writes nothing. The fan-out is then in doubt (a write may have committed although its
+answer was lost; others may write meanwhile), so before its next call this store replays what etcd committed since
+the last revision it saw, through etcd's own watch from that revision (POST /v3/watch), as kube-apiserver's
+reflector re-establishes a broken watch from its last resourceVersion.
+
 Revisions: a fresh etcd is at revision 1, like the embedded store, so a story on a fresh etcd has the same
 revisions. On a used etcd they are shifted by `offset` (= the revision when this store was opened, minus 1);
 determinism tests compare stories with revisions taken relative to that offset.
@@ -63,6 +69,8 @@ class RemoteEtcd(WatchLog):
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 2379
         self._timeout = timeout
         self._local = threading.local()
+        self._seen = 0          # the newest revision this store has seen in an answer from etcd
+        self._lost = False      # a call failed: catch up (`_resume`) before the next one
         WatchLog.__init__(self)  # history and events cover the changes made through this store
         if fresh:
             self._claim()
@@ -84,6 +92,8 @@ class RemoteEtcd(WatchLog):
 
     def _call(self, path: str, body: dict) -> dict:
         """POST one gateway request on this thread's keep-alive connection (one retry on a dropped connection)."""
+        if self._lost:
+            self._resume()
         data = json.dumps(body).encode()
         for attempt in (1, 2):
             conn = getattr(self._local, "conn", None)
@@ -97,13 +107,69 @@ class RemoteEtcd(WatchLog):
                 conn.close()
                 self._local.conn = None
                 if attempt == 2:
+                    self._lost = True
                     raise EtcdUnavailable(f"etcd at {self.url}: {err}") from None
                 continue
             out = json.loads(payload or b"{}")
             if resp.status != 200 or "error" in out:
+                self._lost = True
                 raise EtcdUnavailable(f"etcd at {self.url}{path}: HTTP {resp.status}: {out.get('error', out)}")
+            self._seen = max(self._seen, int(out.get("header", {}).get("revision", 0)))
             return out
         raise AssertionError("unreachable")
+
+    def _resume(self) -> None:
+        """etcd answered nothing for a while: fan out, in order, the changes under /registry/ it committed after the
+        last revision this store saw. If that history is compacted already, nothing can be replayed."""
+        self._lost = False                      # the probe below is a plain call
+        start = self._seen
+        try:
+            current = self.revision
+            events = self._changes(start + 1, current) if current > start else []
+        except (EtcdUnavailable, OSError, http.client.HTTPException, ValueError) as err:
+            self._seen, self._lost = start, True
+            raise EtcdUnavailable(f"etcd at {self.url}: {err}") from None
+        for event in events:
+            self._emit(event)
+
+    def _changes(self, start: int, end: int) -> list[WatchEvent]:
+        """The changes of revisions start..end under /registry/, read from a watch of the whole keyspace started
+        at `start` (every revision has an event, so reading stops at `end`)."""
+        conn = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+        try:
+            body = {"create_request": {"key": _b64("\0"), "range_end": _b64("\0"), "start_revision": str(start),
+                                       "prev_kv": True}}
+            conn.request("POST", "/v3/watch", json.dumps(body).encode(), {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            if resp.status != 200:
+                raise EtcdUnavailable(f"etcd at {self.url}/v3/watch: HTTP {resp.status}")
+            out: list[WatchEvent] = []
+            last = start - 1
+            while last < end:
+                line = resp.readline()
+                if not line:
+                    raise EtcdUnavailable(f"etcd at {self.url}/v3/watch: the stream ended at revision {last}")
+                result = json.loads(line).get("result", {})
+                if result.get("canceled") or result.get("compact_revision"):
+                    return []                   # compacted: those changes are gone (see the docstring)
+                for raw in result.get("events", []):
+                    event = self._event(raw)
+                    last = event.revision
+                    if event.kv.key.startswith(PREFIX):
+                        out.append(event)
+            return out
+        finally:
+            conn.close()
+
+    def _event(self, raw: dict) -> WatchEvent:
+        """One event of the gateway's watch stream as a WatchEvent (a PUT with version 1 is an ADDED)."""
+        prev = self._kv(raw["prev_kv"]) if raw.get("prev_kv") else None
+        if raw.get("type") == "DELETE":
+            rev = int(raw["kv"]["mod_revision"])
+            key = _unb64(raw["kv"]["key"])
+            return WatchEvent("DELETED", KeyValue(key, prev.value if prev else None, 0, rev, 0), prev, rev)
+        kv = self._kv(raw["kv"])
+        return WatchEvent("ADDED" if kv.version == 1 else "MODIFIED", kv, prev, kv.mod_revision)
 
     @staticmethod
     def _kv(raw: dict) -> KeyValue:

@@ -1,8 +1,9 @@
 """Fault injection for the lessons: break one thing, then watch the control loops repair (or fail to).
 
-Each fault is one call and leaves a trace record with actor `faults`. Faults act on the simulated machines
-(a node's kubelet, runtime, IPAM, CSI plugin, the registry); whatever then happens to the API objects is done
-by the components, through the API server, as it would be on a real cluster.
+Each fault is one call and leaves a trace record with actor `faults`; one that cannot apply (no such pod, node
+or image) raises before it changes anything. Faults act on the simulated machines (a node's kubelet, runtime,
+IPAM, CSI plugin, the registry); whatever then happens to the API objects is done by the components, through the
+API server, as it would be on a real cluster.
 """
 
 from __future__ import annotations
@@ -67,8 +68,14 @@ class Faults:
         name = self.kubelet(obj["spec"].get("nodeName", "")).crash_container(key, container, times)
         self.record("fault-crash", key, container=name, times=times)
 
+    def _check_node(self, node: str) -> None:
+        """Raise KeyError (before anything happens) unless `node` has a kubelet to fail or recover."""
+        if f"kubelet/{node}" not in self.cluster.started and f"kubelet/{node}" not in self.cluster.components:
+            raise KeyError(f"no kubelet for node {node!r}")
+
     def fail_node(self, node: str) -> None:
         """The node goes dark: its kubelet stops (no syncs, no Lease renewals, no status posts)."""
+        self._check_node(node)
         self.record("fault-fail-node", node)
         if f"kubelet/{node}" in self.cluster.started:
             self.kubelet(node).fail()
@@ -77,6 +84,7 @@ class Faults:
 
     def recover_node(self, node: str) -> None:
         """The node comes back: its kubelet resumes, posts Ready and syncs its pods again."""
+        self._check_node(node)
         self.record("fault-recover-node", node)
         if f"kubelet/{node}" in self.cluster.started:
             self.kubelet(node).recover()
@@ -109,8 +117,9 @@ class Faults:
         """The CSI node plugin fails its next `times` NodeStage/NodePublish calls (on every node, or on `node`)."""
         names = [node] if node else sorted(k.split("/", 1)[1] for k in self.cluster.started
                                            if k.startswith("kubelet/"))
-        for n in names:
-            self.kubelet(n).csi.failures += times
+        kubelets = [self.kubelet(n) for n in names]      # all found before any is changed
+        for kubelet in kubelets:
+            kubelet.csi.failures += times
         self.record("fault-fail-csi", ", ".join(names), times=times)
 
 

@@ -2,6 +2,9 @@
 
 Each entry is one unit of work of one component. Entries are "work" (what keeps the cluster busy), "periodic"
 (heartbeats, resyncs) or "retry" (back-offs); the cluster is settled when only the last two kinds are left.
+
+An entry that raises is that component's failure, not the loop's: the cluster records it and runs the work again
+after a per-item exponential back-off (`backoff`), as a client-go work queue requeues a key that failed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,30 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TextIO
+
+from .trace import narrative
+
+#: workqueue.DefaultItemBasedRateLimiter as DefaultControllerRateLimiter builds it: 5ms·2^failures, at most 1000s
+#: (staging/src/k8s.io/client-go/util/workqueue/default_rate_limiters.go). Its other half, a 10 qps / 100 burst
+#: token bucket over all keys, is left out: on a virtual clock it only spreads a burst of first tries apart.
+BACKOFF_BASE = 0.005
+BACKOFF_MAX = 1000.0
+
+
+def backoff(failures: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX) -> float:
+    """The delay before the next try after `failures` earlier failures of the same item (0 → 5 ms)."""
+    if failures >= 64:         # 2**64 · 5 ms is far past the cap; don't build huge floats
+        return cap
+    return min(base * (2 ** failures), cap)
+
+
+class WorkFailed(Exception):
+    """Raised by a work queue after it requeued a key whose processing raised (the cause is `__cause__`): the
+    cluster records the failure and leaves the retry to the queue."""
+
+    def __init__(self, actor: str, key: str, delay: float, attempt: int):
+        super().__init__(f"{actor}: {key} failed; requeued in {delay:g}s")
+        self.actor, self.key, self.delay, self.attempt = actor, key, delay, attempt
 
 
 @dataclass
@@ -35,6 +62,7 @@ class Entry:
     kind: str = field(default="work", compare=False)
     label: str = field(default="", compare=False)
     cancelled: bool = field(default=False, compare=False)
+    failures: int = field(default=0, compare=False)    # how often this work raised before (for its back-off)
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -74,6 +102,29 @@ class Loop:
         if kind == "work":
             self.busy += 1
         return entry
+
+    @property
+    def seq(self) -> int:
+        """The sequence number of the newest entry scheduled so far."""
+        return self._seq
+
+    def retry(self, entry: Entry, since_seq: int) -> tuple[Entry, float]:
+        """Run a failed entry's work again after its back-off, as kind "retry" (it does not keep the cluster busy);
+        each further failure doubles the delay. Work that scheduled its own next run before it raised (a periodic
+        heartbeat) has its retry already: that run (scheduled after `since_seq`) carries the failure count on."""
+        again = self._rescheduled(entry, since_seq)
+        if again is None:
+            delay = backoff(entry.failures)
+            again = self.schedule(delay, entry.component, entry.fn, kind="retry", label=entry.label)
+        else:
+            delay = again.time - self.now
+        again.failures = entry.failures + 1
+        return again, delay
+
+    def _rescheduled(self, entry: Entry, since_seq: int) -> Entry | None:
+        mine = [e for e in self._heap if e.seq > since_seq and not e.cancelled and e.component is entry.component
+                and (e.fn == entry.fn or (entry.label and e.label == entry.label))]
+        return min(mine) if mine else None
 
     def cancel(self, entry: Entry) -> None:
         if entry.cancelled:
@@ -149,3 +200,10 @@ class ProgressBar:
         stream.flush()
         if done:
             self._started, self._shown = None, False
+
+
+def _failed(f: dict) -> str:
+    return f"{f['object']} failed: {f['kind']}: {f['error']} (at {f['where']}); retry {f['attempt']} in {f['delay']:g}s"
+
+
+narrative({"work-failed": _failed})

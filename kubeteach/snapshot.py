@@ -6,27 +6,58 @@ seed included), kubectl commands with their user and the `-f` files they read, c
 faults, stop/start, and step/run calls — and a snapshot is that journal plus the store's contents. Loading builds
 a new cluster from the same arguments, replays the journal, and checks that the store came out identical: same
 inputs, same trace, byte for byte. Calls made by kubeteach itself (kubectl running the loop for `--wait`, a fault
-stopping a kubelet) are not journaled: replaying the outer call makes them again.
+stopping a kubelet) are not journaled: replaying the outer call makes them again. A call that raised is journaled
+with the error's type, and its replay must raise the same (format 2; format 1 files load too).
 
 Not journaled, so not in a snapshot: `wait_until(...)` called directly (its argument is a function), and
 anything done by reaching inside (`c.api`, `c.etcd`, `c.loop`, a kubelet object from `c.faults.kubelet(...)`).
+
+A snapshot file is data, not code: `load` checks every field before it acts, replays only the calls `journaled`
+records (public methods of Cluster, Client and Faults, with arguments bound to their signatures and bounded),
+writes the embedded `-f` files only into a fresh scratch directory it removes afterwards, never lets a replayed
+kubectl read a file the snapshot does not embed, never connects to the etcd a snapshot names (it replays into
+the embedded store), and reports whatever is wrong as `SnapshotError`.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
+import math
+import os
 import shlex
+import shutil
+import stat
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .cluster import Cluster
 
-FORMAT = 1
-FILE_FLAGS = ("-f", "--filename")
+FORMAT = 2
+READABLE = (1, 2)   # 1: as 2, but a journaled call that raised was not marked (and could not be replayed)
+
+# What load() accepts; anything beyond is refused before it is acted on.
+MAX_BYTES = 32 * 2**20          # the snapshot file (a 1,000-node lesson saves about 5 MB)
+MAX_DEPTH = 100                 # nesting of JSON values (API objects nest a dozen levels deep)
+MAX_ENTRIES = 100_000           # journal entries
+MAX_REPLAY_STEPS = 2_000_000    # loop steps over the whole replay: 10 runs to cluster.MAX_STEPS
+MAX_OBJECTS = 200_000          # keys in the store at any moment of a replay
+MAX_NODES = 5_000               # the largest cluster Kubernetes supports ("Considerations for large clusters")
+MAX_ITEMS = 10_000              # users, images, storage classes, objects of a definition
+MAX_STRING = 128 * 1024         # one argument (Linux MAX_ARG_STRLEN: the longest a shell hands to kubectl)
+MAX_FILE = 16 * 2**20           # one embedded -f file
+MAX_NAME = 255                  # bytes in one file name (NAME_MAX)
+MAX_PATH = 4096                 # bytes in a path as the command wrote it (PATH_MAX)
+MAX_RUN_SECONDS = 30 * 86_400   # one run(seconds=...), in virtual time
+MAX_COUNT = 1_000_000           # an integer argument such as `times`
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")   # what kubectl reads from a directory (manifests.load)
+CLUSTER_CALLS = ("step", "run", "stop", "start", "kubectl")
+INIT_KEYS = ("nodes", "seed", "definition", "components", "etcd")
 
 
 class SnapshotError(Exception):
@@ -47,14 +78,28 @@ class Journal:
         self.depth = 0
 
     def call(self, entry: Callable[[], dict], fn: Callable[[], Any]) -> Any:
-        """Run `fn`; if this is an outermost call, journal `entry()` (made before `fn` can change its inputs)."""
-        if self.depth == 0:
-            self.entries.append(entry())
+        """Run `fn`; if this is an outermost call, journal `entry()` (made before `fn` can change its inputs) and,
+        if `fn` raises, the error's type, which a replay must raise again."""
+        record = entry() if self.depth == 0 else None
+        if record is not None:
+            self.entries.append(record)
         self.depth += 1
         try:
             return fn()
+        except Exception as err:
+            if record is not None:
+                record["error"] = {"type": type(err).__name__, "message": str(err)[:1000]}
+            raise
         finally:
             self.depth -= 1
+
+
+@functools.cache
+def journaled_methods(cls: type) -> frozenset[str]:
+    """The public methods defined on `cls` and its bases: what a Journaled proxy journals, and all a snapshot's
+    journal may call on it (so no entry reaches `_bootstrap`, `__class__`, `api`, ...)."""
+    return frozenset(name for klass in cls.__mro__ if klass is not object for name, value in vars(klass).items()
+                     if not name.startswith("_") and inspect.isfunction(value))
 
 
 def journaled(method: Callable) -> Callable:
@@ -65,7 +110,8 @@ def journaled(method: Callable) -> Callable:
         def entry() -> dict:
             out = {"call": method.__name__, "args": _plain(args), "kwargs": _plain(kwargs)}
             if method.__name__ == "kubectl":
-                out["files"] = _files(args[0] if args else kwargs["command"])
+                command = args[0] if args else kwargs.get("command")
+                out["files"] = _files(command) if isinstance(command, str) else {}
             return out
         if method.__name__ == "client":        # making a client changes nothing; its calls are the inputs
             return Journaled(method(cluster, *args, **kwargs), cluster.journal, "client-call",
@@ -75,16 +121,18 @@ def journaled(method: Callable) -> Callable:
 
 
 class Journaled:
-    """A proxy that journals every method call made on `target` from outside (a user's client, `c.faults`)."""
+    """A proxy that journals every call of a public method of `target` made from outside (a user's client,
+    `c.faults`); other attributes pass through unjournaled."""
 
     def __init__(self, target: Any, journal: Journal, kind: str, source: dict | None = None):
         self._target, self._journal, self._kind, self._source = target, journal, kind, source or {}
+        self._methods = journaled_methods(type(target))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):  # private names (and copy/pickle probes on a half-built instance) are not forwarded
             raise AttributeError(name)
         value = getattr(self._target, name)
-        if not callable(value):
+        if name not in self._methods or not callable(value):
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
@@ -98,22 +146,40 @@ class Journaled:
         return repr(self._target)
 
 
+# --- the -f files of kubectl commands ---------------------------------------------------------------------------
+
 def _file_args(argv: list[str]) -> list[tuple[int, str, str]]:
-    """(index in argv, prefix to keep, path) for every `-f` value: `-f x`, `-fx`, `-f=x`, `--filename[=]x`."""
+    """(index in argv, prefix to keep, path) for every -f value, found as kubectl.parse finds them: `-f x`, `-fx`,
+    `-f=x`, `--filename[=]x`; not after `--`, and not a word that is another flag's value (`-n -f`)."""
+    from .kubectl import SHORT_VALUE, VALUE_FLAGS
+
     out = []
-    for i, word in enumerate(argv):
-        if word in FILE_FLAGS and i + 1 < len(argv):
-            out.append((i + 1, "", argv[i + 1]))
-        elif word.startswith("--filename="):
-            out.append((i, "--filename=", word[len("--filename="):]))
-        elif word.startswith("-f") and not word.startswith("--") and len(word) > 2:
-            prefix = "-f=" if word.startswith("-f=") else "-f"
-            out.append((i, prefix, word[len(prefix):]))
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            break
+        if word.startswith("-") and word != "-":
+            name, eq, _ = word.partition("=")
+            prefix = name + eq
+            if not eq and name[:2] in SHORT_VALUE and len(name) > 2 and not name.startswith("--"):
+                name, prefix, eq = name[:2], name[:2], "="
+            if name in VALUE_FLAGS:
+                if not eq:
+                    i += 1
+                    if i >= len(argv):
+                        break
+                    if VALUE_FLAGS[name] == "filename":
+                        out.append((i, "", argv[i]))
+                elif VALUE_FLAGS[name] == "filename":
+                    out.append((i, prefix, word[len(prefix):]))
+        i += 1
     return out
 
 
 def _files(command: str) -> dict[str, dict[str, str] | str | None]:
-    """The contents of the files a kubectl command reads with -f, as it reads them now (a directory: its files)."""
+    """The contents of the files a kubectl command reads with -f, as it reads them now (a directory: its manifest
+    files); None for a path that is missing or unreadable."""
     try:
         argv = shlex.split(command)
     except ValueError:
@@ -121,33 +187,78 @@ def _files(command: str) -> dict[str, dict[str, str] | str | None]:
     out: dict[str, Any] = {}
     for _, _, name in _file_args(argv):
         path = Path(name)
-        if path.is_dir():
-            out[name] = {f.name: f.read_text() for f in sorted(path.iterdir()) if f.is_file()}
-        else:
-            out[name] = path.read_text() if path.is_file() else None
+        try:
+            if path.is_dir():
+                out[name] = {f.name: f.read_text() for f in sorted(path.iterdir())
+                             if f.suffix in MANIFEST_SUFFIXES and f.is_file()}
+            else:
+                out[name] = path.read_text() if path.is_file() else None
+        except (OSError, UnicodeError):
+            out[name] = None
     return out
 
 
+def _safe_name(name: str) -> bool:
+    """Whether `name` is one plain file name, which cannot leave the directory it is joined to."""
+    try:
+        size = len(name.encode())
+    except UnicodeError:
+        return False
+    return (0 < size <= MAX_NAME and name not in (".", "..") and "\0" not in name and os.sep not in name
+            and not (os.altsep and os.altsep in name))
+
+
+def _write(directory: Path, name: str, text: str) -> Path:
+    """Create `directory/name` (a new file: never through a symlink, never over an existing file)."""
+    target = directory / name
+    data = text.encode()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return target
+
+
+def _within(path: str, scratch: Path) -> bool:
+    return os.path.commonpath([os.path.realpath(path), os.path.realpath(scratch)]) == os.path.realpath(scratch)
+
+
 def _with_files(command: str, files: dict, scratch: Path) -> str:
-    """The command with its -f paths pointing at copies of the journaled files in `scratch`."""
-    if not files:
-        return command
-    argv = shlex.split(command)
+    """The command with every -f path pointing into `scratch`, where the journaled contents are written (a path
+    that was missing when the command ran points at a missing file there). Raise SnapshotError for a path the
+    snapshot does not embed: a replayed command reads no file of this machine."""
+    from .kubectl import KubectlError, parse
+
+    try:
+        argv = shlex.split(command)
+        parse(argv[1:] if argv[:1] == ["kubectl"] else argv)
+    except (ValueError, KubectlError):
+        return command                    # kubectl fails on it before it opens a file, then and now
+    scratch.mkdir()
     for n, (i, prefix, name) in enumerate(_file_args(argv)):
-        content = files.get(name)
-        if content is None:
-            continue                      # the file did not exist: replay the same error
-        target = scratch / str(n) / (Path(name).name or "input")
+        if name not in files:
+            raise SnapshotError(f"the command reads {name!r}, which the snapshot does not embed")
+        content = files[name]
+        slot = scratch / str(n)
+        slot.mkdir()
+        base = Path(name).name
+        base = base if _safe_name(base) else "input"
         if isinstance(content, dict):
-            target.mkdir(parents=True, exist_ok=True)
+            target = slot / base
+            target.mkdir()
             for fname, text in content.items():
-                (target / fname).write_text(text)
+                _write(target, fname, text)
+        elif isinstance(content, str):
+            target = _write(slot, base, content)
         else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content)
+            target = slot / base          # missing then, missing now: kubectl says "the path ... does not exist"
         argv[i] = prefix + str(target)
+    read = parse(argv[1:] if argv[:1] == ["kubectl"] else argv).all("filename")
+    if not all(_within(p, scratch) for p in read):
+        raise SnapshotError("the command reads files outside the snapshot")
     return shlex.join(argv)
 
+
+# --- the store ----------------------------------------------------------------------------------------------------
 
 def store_contents(cluster: Cluster) -> dict:
     """The store as plain data: its revision and every key with value and revisions."""
@@ -174,46 +285,336 @@ def save(cluster: Cluster, path: str | Path) -> None:
     Path(path).write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
-def load(cls: type[Cluster], path: str | Path) -> Cluster:
-    """Rebuild a cluster by replaying a snapshot's journal; raise SnapshotError if the store differs."""
+# --- checking a snapshot ------------------------------------------------------------------------------------------
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _need(ok: bool, message: str) -> None:
+    if not ok:
+        raise SnapshotError(message)
+
+
+def _read(path: str | Path) -> Any:
+    """The parsed JSON of a regular file of at most MAX_BYTES: no NaN or Infinity, nested at most MAX_DEPTH."""
     try:
-        data = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as err:
+        with open(path, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise SnapshotError(f"cannot read snapshot {path}: not a regular file")
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as err:
         raise SnapshotError(f"cannot read snapshot {path}: {err}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SnapshotError(f"{path} is not a kubeteach snapshot (format {FORMAT})")
-    cluster = cls(**{k: v for k, v in data["init"].items() if v is not None})
-    with tempfile.TemporaryDirectory(prefix="kubeteach-replay-") as scratch:
-        for n, entry in enumerate(data["journal"]):
-            replay(cluster, entry, Path(scratch) / str(n))
-    saved, now = data["store"], store_contents(cluster)
+    if len(raw) > MAX_BYTES:
+        raise SnapshotError(f"cannot read snapshot {path}: larger than {MAX_BYTES} bytes")
+
+    def constant(name: str) -> None:
+        raise ValueError(f"{name} is not JSON")
+    try:
+        data = json.loads(raw.decode(), parse_constant=constant)
+    except RecursionError:
+        raise SnapshotError(f"cannot read snapshot {path}: nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as err:             # JSONDecodeError, UnicodeDecodeError, too many digits, NaN
+        raise SnapshotError(f"cannot read snapshot {path}: {err}") from None
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            _need(depth <= MAX_DEPTH, f"cannot read snapshot {path}: nested deeper than {MAX_DEPTH} levels")
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+        elif isinstance(value, float):
+            _need(math.isfinite(value), f"cannot read snapshot {path}: a number out of range")
+    return data
+
+
+def _check_definition(d: Any) -> None:
+    """The shape of a cluster definition (data/cluster.yaml): what Cluster() reads, with counts bounded. What is
+    left (a quantity that does not parse, an object the API server refuses) is caught when the cluster is built."""
+    _need(isinstance(d, dict), "definition must be an object")
+    sections = {"cluster": dict, "nodes": dict, "csiDriver": dict, "users": list, "storageClasses": list,
+                "images": list, "objects": list}
+    for key, kind in sections.items():
+        _need(d.get(key) is None or isinstance(d[key], kind),
+              f"definition.{key} must be {'an object' if kind is dict else 'a list'}")
+    if d.get("seed") is not None:
+        _need(_is_int(d["seed"]) and abs(d["seed"]) < 2**63, "definition.seed must be an integer")
+    for key in ("users", "storageClasses", "images", "objects"):
+        items = d.get(key) or []
+        _need(len(items) <= MAX_ITEMS, f"definition.{key} has more than {MAX_ITEMS} items")
+        _need(all(isinstance(i, dict) for i in items), f"definition.{key} must hold objects")
+    for item in d.get("users") or []:
+        _need(isinstance(item.get("name"), str), "definition.users: every user needs a name")
+        _need(isinstance(item.get("groups", []), list) and all(isinstance(g, str) for g in item.get("groups", [])),
+              "definition.users: groups must be a list of strings")
+    for item in d.get("images") or []:
+        _need(isinstance(item.get("name"), str), "definition.images: every image needs a name")
+    for item in d.get("objects") or []:
+        _need(isinstance(item.get("kind"), str), "definition.objects: every object needs a kind")
+    for key in ("name", "server", "podCIDR"):
+        value = (d.get("cluster") or {}).get(key)
+        _need(value is None or isinstance(value, str), f"definition.cluster.{key} must be a string")
+    nodes = d.get("nodes") or {}
+    count, items = nodes.get("count"), nodes.get("items")
+    _need(count is None or _is_int(count) and 0 <= count <= MAX_NODES,
+          f"definition.nodes.count must be an integer from 0 to {MAX_NODES}")
+    _need(items is None or isinstance(items, list) and len(items) <= MAX_NODES
+          and all(i is None or isinstance(i, dict) for i in items),
+          f"definition.nodes.items must be a list of at most {MAX_NODES} objects")
+    for key in ("capacity", "reserved", "labels"):
+        _need(isinstance(nodes.get(key, {}), dict), f"definition.nodes.{key} must be an object")
+    _need(isinstance(nodes.get("zones") or [], list), "definition.nodes.zones must be a list")
+
+
+def _check_init(init: Any) -> dict:
+    """The constructor arguments to rebuild with. `etcd` is dropped: a file must not make the loader connect to
+    an etcd (and empty its /registry/); the replay runs on the embedded store, whose revisions a fresh etcd has."""
+    from .cluster import COMPONENTS
+
+    _need(isinstance(init, dict), "init must be an object")
+    unknown = sorted(set(init) - set(INIT_KEYS))
+    _need(not unknown, f"init has unknown keys {unknown}")
+    nodes, seed, components = init.get("nodes"), init.get("seed"), init.get("components")
+    _need(nodes is None or _is_int(nodes) and 0 <= nodes <= MAX_NODES, f"init.nodes must be 0 to {MAX_NODES}")
+    _need(seed is None or _is_int(seed) and abs(seed) < 2**63, "init.seed must be an integer")
+    _need(components is None or isinstance(components, list) and all(c in COMPONENTS for c in components
+                                                                        if isinstance(c, str))
+          and all(isinstance(c, str) for c in components) and len(set(components)) == len(components),
+          f"init.components must be distinct names of {', '.join(COMPONENTS)}")
+    _need(init.get("etcd") is None or isinstance(init["etcd"], str), "init.etcd must be a string")
+    if init.get("definition") is not None:
+        _check_definition(init["definition"])
+    return {k: init[k] for k in INIT_KEYS if k != "etcd" and init.get(k) is not None}
+
+
+def _check_store(store: Any) -> dict:
+    _need(isinstance(store, dict) and set(store) == {"revision", "items"}, "store must have revision and items")
+    _need(_is_int(store["revision"]) and store["revision"] >= 0, "store.revision must be a count")
+    _need(isinstance(store["items"], list), "store.items must be a list")
+    for item in store["items"]:
+        _need(isinstance(item, dict) and set(item) == {"key", "create_revision", "mod_revision", "version", "value"},
+              "store.items: each item has key, create_revision, mod_revision, version and value")
+        _need(isinstance(item["key"], str), "store.items: a key must be a string")
+        _need(all(_is_int(item[k]) for k in ("create_revision", "mod_revision", "version")),
+              "store.items: revisions and versions must be integers")
+    return store
+
+
+@dataclass
+class _Call:
+    """A checked journal entry: what to call, with which arguments, and how it ended when it was journaled."""
+
+    entry: dict                   # as the journal records it (the loaded cluster journals it again)
+    kind: str
+    method: str
+    args: list
+    kwargs: dict
+    source: tuple[list, dict] | None = None     # a client-call: the arguments of c.client(...)
+    error: str | None = None      # the type of the exception it raised
+    skip: str = ""                # why a call that raised is not made again: its arguments did not bind
+
+
+ARG_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "str | None": (str, type(None)), "int": (int,),
+                                          "float | None": (int, float, type(None)), "dict": (dict,),
+                                          "bool": (bool,)}
+
+
+def _check_arguments(fn: Callable, args: list, kwargs: dict) -> tuple[bool, str]:
+    """Whether the arguments bind to the signature of `fn` (a method, unbound), and why `fn(*args, **kwargs)` is
+    not a call a journal may replay ("" if it is): the arguments must also match its annotations and bounds."""
+    try:
+        bound = inspect.signature(fn).bind(None, *args, **kwargs)
+    except TypeError as err:
+        return False, f"arguments do not fit: {err}"
+    params = inspect.signature(fn).parameters
+    for name, value in list(bound.arguments.items())[1:]:
+        param = params[name]
+        values = value.values() if param.kind is param.VAR_KEYWORD else \
+            value if param.kind is param.VAR_POSITIONAL else [value]
+        for v in values:
+            types = ARG_TYPES.get(param.annotation if isinstance(param.annotation, str) else "")
+            if types and (not isinstance(v, types) or isinstance(v, bool) and bool not in types):
+                return True, f"{name}={v!r:.80} is not {param.annotation}"
+            if isinstance(v, str) and len(v) > MAX_STRING:
+                return True, f"{name} is longer than {MAX_STRING} characters"
+            if name == "seconds" and isinstance(v, int | float) and not 0 <= v <= MAX_RUN_SECONDS:
+                return True, f"seconds={v!r} is not from 0 to {MAX_RUN_SECONDS}"
+            if _is_int(v) and param.annotation == "int" and not 0 <= v <= MAX_COUNT:
+                return True, f"{name}={v!r} is not from 0 to {MAX_COUNT}"
+    return True, ""
+
+
+def _check_files(files: Any) -> dict:
+    _need(isinstance(files, dict), "files must be an object")
+    for name, content in files.items():
+        _need(len(name.encode(errors="replace")) <= MAX_PATH, f"a file path is longer than {MAX_PATH} bytes")
+        _need(content is None or isinstance(content, str | dict), f"the content of {name!r} must be text")
+        for fname, text in (content.items() if isinstance(content, dict) else [("", content)]):
+            _need(not isinstance(content, dict) or _safe_name(fname),
+                  f"{fname!r} in {name!r} is not a plain file name")
+            _need(text is None or isinstance(text, str) and len(text) <= MAX_FILE,
+                  f"the content of {name!r} must be text of at most {MAX_FILE} characters")
+    return files
+
+
+def _check_entry(entry: Any) -> _Call:
+    """A journal entry as a _Call, or SnapshotError: only the kinds and methods `journaled` records."""
+    from .client import Client
+    from .cluster import Cluster
+    from .faults import Faults
+
+    _need(isinstance(entry, dict), "not an object")
+    kind = entry.get("call")
+    _need(kind in (*CLUSTER_CALLS, "faults", "client-call"), f"unknown journal entry {kind!r:.80}")
+    error = entry.get("error")
+    _need(error is None or isinstance(error, dict) and isinstance(error.get("type"), str)
+          and isinstance(error.get("message", ""), str), "error must be an object with a type")
+    keys = {"call", "error", *(("args", "kwargs") if kind != "faults" else ()),
+            *(("method", "margs", "mkwargs") if kind in ("faults", "client-call") else ()),
+            *(("files",) if kind == "kubectl" else ())}
+    _need(set(entry) <= keys, f"unexpected keys {sorted(set(entry) - keys)} in a {kind} entry")
+    source = None
+    if kind in CLUSTER_CALLS:
+        method, args, kwargs, fn = kind, entry.get("args", []), entry.get("kwargs", {}), getattr(Cluster, kind)
+    else:
+        method, args, kwargs = entry.get("method"), entry.get("margs", []), entry.get("mkwargs", {})
+        cls = Faults if kind == "faults" else Client
+        allowed = journaled_methods(cls)
+        _need(isinstance(method, str) and method in allowed,
+              f"{method!r:.80} is not a journaled method of {kind} ({', '.join(sorted(allowed))})")
+        fn = getattr(cls, method)
+        if kind == "client-call":
+            source = (entry.get("args", []), entry.get("kwargs", {}))
+            _need(isinstance(source[0], list) and isinstance(source[1], dict), "client args must be a list and kwargs an object")
+            _, problem = _check_arguments(Cluster.client, *source)
+            _need(not problem, f"client(): {problem}")
+    _need(isinstance(args, list) and isinstance(kwargs, dict), "args must be a list and kwargs an object")
+    call = _Call(_plain(entry), kind, method, args, kwargs, source, error and error["type"])
+    if kind == "kubectl":
+        call.entry["files"] = _check_files(entry.get("files", {}))
+    # A call that raised when it was journaled is replayed to raise again, out-of-bounds arguments and all (the
+    # replay's step budget bounds it); one whose arguments did not even bind raised TypeError before it began.
+    fits, problem = _check_arguments(fn, args, kwargs)
+    if problem and (call.error is None or not fits and call.error != "TypeError"):
+        raise SnapshotError(f"{method}(): {problem}")
+    call.skip = "" if fits else problem
+    return call
+
+
+def _check(data: Any, path: str | Path) -> tuple[dict, list[_Call], dict, str]:
+    """Init arguments, journal, store and writer of a parsed snapshot, each checked; or SnapshotError."""
+    _need(isinstance(data, dict) and "format" in data, f"{path} is not a kubeteach snapshot (format {FORMAT})")
+    _need(_is_int(data["format"]) and data["format"] in READABLE,
+          f"{path} is a snapshot of format {data['format']!r:.20}; this kubeteach reads formats "
+          f"{', '.join(map(str, READABLE))}")
+    missing = [k for k in ("init", "journal", "store") if k not in data]
+    _need(not missing, f"snapshot {path} has no {', '.join(missing)}")
+    for key in ("kubeteach", "kubernetes"):
+        _need(isinstance(data.get(key, ""), str), f"snapshot {path}: {key} must be a version string")
+    try:
+        init, store = _check_init(data["init"]), _check_store(data["store"])
+        _need(isinstance(data["journal"], list), "journal must be a list")
+        _need(len(data["journal"]) <= MAX_ENTRIES, f"journal has more than {MAX_ENTRIES} entries")
+    except SnapshotError as err:
+        raise SnapshotError(f"snapshot {path}: {err}") from None
+    calls = []
+    for n, entry in enumerate(data["journal"]):
+        try:
+            calls.append(_check_entry(entry))
+        except SnapshotError as err:
+            raise SnapshotError(f"snapshot {path}: journal entry {n}: {err}") from None
+    return init, calls, store, data.get("kubeteach", "unknown")
+
+
+# --- loading ------------------------------------------------------------------------------------------------------
+
+class _OverBudget(BaseException):
+    """The replay went past a bound (a BaseException, so that no handler inside the cluster keeps it)."""
+
+
+class _Diverged(_OverBudget):
+    """The replay wrote past the saved store's revision, so it cannot end at that store."""
+
+
+def load(cls: type[Cluster], path: str | Path) -> Cluster:
+    """Rebuild a cluster by replaying a snapshot's journal; raise SnapshotError if the file is not a well-formed
+    snapshot or the store differs."""
+    init, calls, saved, written_by = _check(_read(path), path)
+    try:
+        cluster = cls(**init)
+    except Exception as err:             # a definition the cluster refuses (a bad quantity, an invalid object)
+        raise SnapshotError(f"snapshot {path}: its cluster cannot be built: {type(err).__name__}: {err}") from err
+    loop, steps, etcd = cluster.loop, [0], cluster.etcd
+    pop = loop.pop
+
+    def counted_pop() -> Any:
+        """The loop's pop, within bounds: a replay that cannot end as saved stops as soon as that shows."""
+        steps[0] += 1
+        if steps[0] > MAX_REPLAY_STEPS:
+            raise _OverBudget(f"the replay runs more than {MAX_REPLAY_STEPS} steps")
+        if etcd.revision > saved["revision"]:
+            raise _Diverged(f"the replay writes past store revision {saved['revision']}")
+        if steps[0] % 1024 == 0 and etcd.count("") > MAX_OBJECTS:
+            raise _OverBudget(f"the replay makes more than {MAX_OBJECTS} objects")
+        return pop()
+    loop.pop = counted_pop               # an instance attribute, removed again below
+    scratch = Path(tempfile.mkdtemp(prefix="kubeteach-replay-"))
+    try:
+        for n, call in enumerate(calls):
+            try:
+                replay(cluster, call, scratch / str(n))
+            except SnapshotError as err:
+                raise SnapshotError(f"snapshot {path}: journal entry {n} ({call.method}): {err}") from err.__cause__
+            except _Diverged as err:
+                raise SnapshotError(f"snapshot {path} does not replay to the store it saved ({err} at journal "
+                                    f"entry {n}); it was written by kubeteach {written_by}, which may simulate "
+                                    "differently") from None
+            except _OverBudget as err:
+                raise SnapshotError(f"snapshot {path}: {err} (at journal entry {n})") from None
+    finally:
+        del loop.pop
+        shutil.rmtree(scratch, ignore_errors=True)
+    now = store_contents(cluster)
     if saved != now:
         raise SnapshotError(f"snapshot {path} does not replay to the store it saved ({_first_difference(saved, now)})"
-                            f"; it was written by kubeteach {data.get('kubeteach')}, which may simulate differently")
+                            f"; it was written by kubeteach {written_by}, which may simulate "
+                            "differently")
     return cluster
 
 
-def replay(cluster: Cluster, entry: dict, scratch: Path) -> None:
-    """Make one journaled call again, on `cluster` (which journals it anew)."""
-    call = entry["call"]
-    if call == "client-call":
-        client = cluster.client(*entry["args"], **entry["kwargs"])
-        getattr(client, entry["method"])(*entry["margs"], **entry["mkwargs"])
-    elif call == "faults":
-        getattr(cluster.faults, entry["method"])(*entry["margs"], **entry["mkwargs"])
-    elif call == "kubectl":
-        args = list(entry["args"])
-        kwargs = dict(entry["kwargs"])
-        if args:
-            args[0] = _with_files(args[0], entry.get("files", {}), scratch)
+def replay(cluster: Cluster, call: _Call, scratch: Path) -> None:
+    """Make one checked journal call again, on `cluster` (which journals it anew); it must end as it ended then."""
+    if call.skip:                       # it raised then without running: nothing to do but journal it
+        cluster.journal.entries.append(call.entry)
+        return
+    args, kwargs = list(call.args), dict(call.kwargs)
+    try:
+        if call.kind == "kubectl":
+            if args:
+                args[0] = _with_files(args[0], call.entry["files"], scratch)
+            else:
+                kwargs["command"] = _with_files(kwargs["command"], call.entry["files"], scratch)
+        if call.kind in CLUSTER_CALLS:
+            fn = getattr(cluster, call.kind)
+        elif call.kind == "faults":
+            fn = getattr(cluster.faults, call.method)
         else:
-            kwargs["command"] = _with_files(kwargs["command"], entry.get("files", {}), scratch)
-        cluster.kubectl(*args, **kwargs)
-        cluster.journal.entries[-1] = entry      # journal the original paths, not the scratch copies
-    elif call in ("step", "run", "stop", "start"):
-        getattr(cluster, call)(*entry["args"], **entry["kwargs"])
+            fn = getattr(cluster.client(*call.source[0], **call.source[1]), call.method)
+    except SnapshotError:
+        raise
+    except Exception as err:             # a scratch file that cannot be written, a client of an unknown user
+        raise SnapshotError(f"cannot prepare it: {type(err).__name__}: {err}") from err
+    try:
+        fn(*args, **kwargs)
+    except Exception as err:
+        if type(err).__name__ != call.error:
+            saved = f"; it raised {call.error} when it was journaled" if call.error else ""
+            raise SnapshotError(f"it raises {type(err).__name__} on replay: {err}{saved}") from err
     else:
-        raise SnapshotError(f"unknown journal entry {call!r}")
+        if call.error:
+            raise SnapshotError(f"it raised {call.error} when it was journaled, but not on replay")
+    finally:
+        if call.kind == "kubectl":
+            cluster.journal.entries[-1] = call.entry     # journal the original paths, not the scratch copies
 
 
 def _first_difference(saved: dict, now: dict) -> str:
@@ -227,4 +628,4 @@ def _first_difference(saved: dict, now: dict) -> str:
     return f"{extra[0]} was not saved" if extra else "the stores differ"
 
 
-__all__ = ["Journal", "Journaled", "SnapshotError", "journaled", "load", "save"]
+__all__ = ["Journal", "Journaled", "SnapshotError", "journaled", "journaled_methods", "load", "save"]

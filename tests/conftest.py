@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,24 @@ def pod(name: str = "web", image: str = "nginx:1.25") -> dict:
     """A bare Pod with one container."""
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": name}},
             "spec": {"containers": [{"name": name, "image": image}]}}
+
+
+@pytest.fixture(autouse=True)
+def _no_component_bugs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test if a cluster's component raised anything but an APIError during it: the loop survives such a
+    bug (recording it and retrying), so without this check a test could pass over it. Tests that break components
+    on purpose are marked `@pytest.mark.component_errors`."""
+    loaded = sys.modules.get("kubeteach.cluster")
+    before = {c: len(c.errors) for c in loaded.FAILING} if loaded else {}
+    yield
+    module = sys.modules.get("kubeteach.cluster")
+    if module is None or request.node.get_closest_marker("component_errors"):
+        return
+    bugs = [rec for c in list(module.FAILING) for rec in c.errors[before.get(c, 0):]
+            if rec.detail.get("kind") != "APIError"]
+    if bugs:
+        pytest.fail("a component failed during the test (mark it component_errors if that is intended):\n"
+                    + "\n".join(str(r) for r in bugs[:10]), pytrace=False)
 
 
 @pytest.fixture

@@ -5,6 +5,10 @@ The store's own behaviour (revisions, compare-and-swap, watch) is tested on both
 
 from __future__ import annotations
 
+import pytest
+
+from kubeteach.etcd import Etcd
+
 
 def test_registry_layout_of_a_new_cluster(bare):
     keys = bare.etcd.keys("/registry/")
@@ -39,3 +43,20 @@ def test_a_created_deployment_lands_under_its_plain_resource_name(bare):
     assert not bare.etcd.keys("/registry/deployments.apps/") and not bare.etcd.keys("/registry/apps/")
     # resourceVersion is never stored; it is the key's mod revision, set on every read
     assert "resourceVersion" not in kv.value["metadata"]
+
+
+def test_compaction_forgets_old_changes_keeps_values_and_refuses_reads_below_it():
+    from kubeteach.etcd import Compacted
+
+    store = Etcd()
+    for i in range(5):
+        store.put("/registry/a", {"i": i})
+    store.put("/registry/b", {"i": 0})
+    last_a = store.get("/registry/a").mod_revision
+    assert store.compact(last_a - 1) == 4                      # the first four writes of /registry/a go
+    assert store.get("/registry/a").value == {"i": 4} and store.get("/registry/b").value == {"i": 0}
+    assert [e.revision for e in store.history("/registry/a")] == [last_a]
+    assert [e.kv.key for e in store.events(last_a - 1)] == ["/registry/a", "/registry/b"]
+    with pytest.raises(Compacted):
+        store.events(last_a - 2)
+    assert store.compact(last_a - 1) == 0                      # compacting again at the same revision is a no-op

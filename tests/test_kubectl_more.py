@@ -42,7 +42,9 @@ def _replicaset(c, d: dict, hash_: str, image: str, revision: int, replicas: int
 
 def _set_status(c, name: str = "nginx", **status) -> dict:
     d = _admin(c).get("deployments", "default", name)
-    d["status"] = {"observedGeneration": d["metadata"]["generation"], **status}
+    # ready replicas default to the available ones: the API server refuses available > ready (ValidateDeploymentStatus)
+    d["status"] = {"observedGeneration": d["metadata"]["generation"],
+                   "readyReplicas": status.get("availableReplicas", 0), **status}
     return _admin(c).update_status("deployments", d)
 
 

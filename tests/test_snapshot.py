@@ -121,7 +121,7 @@ def test_a_store_that_does_not_replay_is_refused(tmp_path: Path):
 
 def test_a_file_that_is_not_a_snapshot_is_refused(tmp_path: Path):
     (tmp_path / "x.json").write_text('{"kind": "Deployment"}')
-    with pytest.raises(SnapshotError, match=r"is not a kubeteach snapshot \(format 1\)"):
+    with pytest.raises(SnapshotError, match=r"is not a kubeteach snapshot \(format 2\)"):
         Cluster.load(tmp_path / "x.json")
     with pytest.raises(SnapshotError, match="cannot read snapshot"):
         Cluster.load(tmp_path / "missing.json")

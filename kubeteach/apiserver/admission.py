@@ -27,18 +27,40 @@ class Plugin:
     admit: Callable[[APIServer, Request, dict], str | None]
 
 
+#: namespaces NamespaceLifecycle never lets anyone delete (its Register: default, kube-system, kube-public)
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
+
+
 def namespace_lifecycle(api: APIServer, req: Request, obj: dict) -> str | None:
-    """Refuse new objects in a namespace that does not exist or is being terminated."""
-    if req.verb != "create" or not req.resource.namespaced or req.resource.resource == "events":
+    """NamespaceLifecycle (staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go):
+    the immortal namespaces cannot be deleted; nothing new may be created in a namespace that does not exist or is
+    being terminated (events included: the plugin has no exception for them)."""
+    res = req.resource
+    if req.verb == "delete" and res.kind == "Namespace" and req.name in IMMORTAL_NAMESPACES:
+        raise APIError(403, "Forbidden", f'namespaces "{req.name}" is forbidden: this namespace may not be deleted',
+                       {"name": req.name, "kind": "namespaces"})
+    if req.verb != "create" or not res.namespaced:
         return None
     ns = api.storage.read("namespaces", "", req.namespace)
     if ns is None:
         raise APIError(404, "NotFound", f'namespaces "{req.namespace}" not found',
                        {"name": req.namespace, "kind": "namespaces"})
     if ns.get("status", {}).get("phase") == "Terminating":
-        raise forbidden(f'{req.resource.group_resource} "{obj["metadata"].get("name", "")}" is forbidden: unable to '
-                        f"create new content in namespace {req.namespace} because it is being terminated")
+        # admission.NewForbidden names the object as extractResourceName does: name, generateName, or "Unknown"
+        meta = obj.get("metadata") or {}
+        name = req.name or meta.get("name") or meta.get("generateName") or "Unknown"
+        details = {"name": name, **({"group": res.group} if res.group else {}), "kind": res.resource,
+                   "causes": [{"reason": "NamespaceTerminating", "message": f"namespace {req.namespace} is being "
+                               "terminated", "field": "metadata.namespace"}]}
+        raise APIError(403, "Forbidden", f'{res.group_resource} "{name}" is forbidden: unable to create new content '
+                       f"in namespace {req.namespace} because it is being terminated", details)
     return None
+
+
+def admit_delete(api: APIServer, req: Request) -> None:
+    """Admission of a DELETE (endpoints/handlers/delete.go runs it before the registry): of the plugins here only
+    NamespaceLifecycle handles deletes."""
+    namespace_lifecycle(api, req, {})
 
 
 def service_account(api: APIServer, req: Request, obj: dict) -> str | None:

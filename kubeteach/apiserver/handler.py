@@ -15,14 +15,15 @@ import jsonpatch
 
 from ..etcd import Etcd, WatchEvent
 from ..objects import Randomness, deep_copy, timestamp
-from . import admission, defaults, schema, validation
+from . import admission, decoding, defaults, escalation, validation
 from .authentication import Authenticator, CertificateAuthority, Credentials, UserInfo
 from .errors import APIError, bad_request, forbidden, forbidden_message, invalid, unauthorized
 from .fields import field_matches, parse_field_selector
 from .impersonation import impersonate
+from .podlogs import pod_log
 from .rbac import Attributes, Authorizer
 from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, Storage, to_object
-from .resources import BY_RESOURCE, Resource, for_kind
+from .resources import BY_RESOURCE, Resource
 
 METHODS = {"create": "POST", "get": "GET", "list": "GET", "watch": "GET", "update": "PUT", "patch": "PATCH",
            "delete": "DELETE", "deletecollection": "DELETE"}
@@ -48,6 +49,8 @@ class Request:
     quiet: bool = False
     impersonate_user: str = ""                  # the Impersonate-User header (kubectl --as)
     impersonate_groups: tuple[str, ...] = ()    # Impersonate-Group headers (kubectl --as-group)
+    impersonate_uid: str = ""                   # the Impersonate-Uid header
+    impersonate_extra: tuple[tuple[str, tuple[str, ...]], ...] = ()   # Impersonate-Extra-<key> headers
 
     @property
     def method(self) -> str:
@@ -83,8 +86,11 @@ class Watcher:
     namespace: str = ""
     node_name: str | None = None
     stopped: bool = False
+    on_stop: Callable[[], None] | None = None     # takes the watcher off the API server's lists
 
     def stop(self) -> None:
+        if not self.stopped and self.on_stop is not None:
+            self.on_stop()
         self.stopped = True
 
 
@@ -112,7 +118,16 @@ class APIServer:
         log(req.actor, "request", req.path, method=req.method, what=req.describe(),
             user=req.as_user, verbose=req.verbose)
         try:
-            return self._serve(req, log)
+            try:
+                return self._serve(req, log)
+            except ConnectionError as unreachable:      # etcd_remote.EtcdUnavailable: nothing was written
+                # The etcd client waits for a connection until the request's deadline; then the handler answers
+                # NewTimeoutError (apimachinery/pkg/api/errors): writes after handlers/rest.go's 34 s
+                # requestTimeoutUpperBound, in handlers/finisher/finisher.go; reads at --request-timeout (60 s),
+                # in server/filters/timeout.go. The clock cannot move within one step, so here they answer at once.
+                why = "requested timeout - context deadline exceeded" if req.method != "GET" else \
+                    "the allotted timeout"
+                raise APIError(504, "Timeout", f"Timeout: request did not complete within {why}") from unreachable
         except APIError as err:
             log("kube-apiserver", "rejected", req.path, code=err.code, reason=err.reason, message=err.message,
                 always=True)
@@ -137,8 +152,10 @@ class APIServer:
         req.user = user
         if req.verbose and not req.quiet:       # the pipeline's own stages are traced for verbose clients only
             log("kube-apiserver", "authenticated", "", user=user.describe())
-        if req.impersonate_user or req.impersonate_groups:     # the impersonation filter: after authn, before authz
-            user = req.user = impersonate(self.authz, user, req.impersonate_user, req.impersonate_groups, log)
+        if req.impersonate_user or req.impersonate_groups or req.impersonate_uid or req.impersonate_extra:
+            # the impersonation filter: after authn, before authz
+            user = req.user = impersonate(self.authz, user, req.impersonate_user, req.impersonate_groups, log,
+                                          req.impersonate_uid, req.impersonate_extra)
         attrs = Attributes(user, req.verb, req.resource.group, req.resource.resource, req.subresource,
                            req.namespace if req.resource.namespaced else "", req.name)
         decision = self.authz.authorize(attrs)
@@ -157,6 +174,8 @@ class APIServer:
         obj, _ = self.storage.get(req.resource, req.namespace, req.name)
         if req.subresource == "scale":
             return self._scale_of(req.resource, obj)
+        if req.subresource == "log":              # pods/log: text, not an object
+            return pod_log(obj, req.params.get("container", ""))
         return obj
 
     def _list(self, req: Request, log: Callable[..., None]) -> dict:
@@ -177,33 +196,25 @@ class APIServer:
             self._node_watchers[w.resource][w.node_name].append(w)
         else:
             self._watchers[w.resource].append(w)
+        w.on_stop = lambda: self._unwatch(w)
         return w
+
+    def _unwatch(self, w: Watcher) -> None:
+        """Forget a stopped watcher; new lists, so a fan-out iterating the old one is undisturbed."""
+        if w.node_name is not None:
+            by_node = self._node_watchers[w.resource]
+            by_node[w.node_name] = [x for x in by_node[w.node_name] if x is not w]
+        else:
+            self._watchers[w.resource] = [x for x in self._watchers[w.resource] if x is not w]
 
     # --- writes -------------------------------------------------------------------------------------------------
 
     def _decode(self, req: Request) -> dict:
-        body = req.body
-        res = req.resource
-        if not isinstance(body, dict):
-            raise bad_request("the body of the request was in an unknown format")
-        kind, api_version = body.get("kind"), body.get("apiVersion")
-        if req.subresource in ("", "status") and (kind != res.kind or api_version != res.api_version):
-            target = for_kind(api_version or "", kind or "")
-            if target is not res:
-                raise bad_request(f'the API version in the data ({api_version}) does not match the expected API '
-                                  f"version ({res.api_version})" if kind == res.kind else
-                                  f"{kind} in version \"{res.version}\" cannot be handled as a {res.kind}: "
-                                  f"the object provided is unrecognized (wrong kind)")
-        if req.subresource in ("", "status"):
-            if req.params.get("fieldValidation") == "Strict":
-                message = schema.decode_message(res.kind, res.version, body)
-            else:
-                error = schema.decode_error(res.kind, body)
-                message = f'{res.kind} in version "{res.version}" cannot be handled as a {res.kind}: {error}' \
-                    if error else None
-            if message:
-                raise bad_request(message)
-        obj = deep_copy(body)
+        """Every create and update body (POST, PUT, status) decodes as the resource's Go type first
+        (decoding.decode_object: plain JSON data, kind and apiVersion, field types)."""
+        decoding.decode_object(req.resource, req.body, req.subresource,
+                               req.params.get("fieldValidation") == "Strict")
+        obj = deep_copy(req.body)
         obj.setdefault("metadata", {})
         return obj
 
@@ -211,6 +222,7 @@ class APIServer:
         defaulted = defaults.apply_defaults(req.resource.kind, obj)
         notes = admission.admit(self, req, obj)
         log("kube-apiserver", "admitted", "", kind=req.resource.kind, defaulted=defaulted, plugins=notes)
+        escalation.check(self.authz, req, obj, old, log)     # the RBAC storages' escalation check, before validation
         errors = validation.validate(req.resource, obj, old)
         name = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
         if errors:
@@ -252,6 +264,11 @@ class APIServer:
         self.storage.prepare_for_update(res, obj, old, req.subresource)
         if req.subresource != "status":
             self._admit_and_validate(req, obj, old, log)
+        else:       # the status strategy's ValidateUpdate
+            errors = validation.validate_status(res, obj, old)
+            if errors:
+                log("kube-apiserver", "invalid", "", kind=res.kind, name=req.name, errors=[str(e) for e in errors])
+                raise invalid(res, req.name, errors)
         check_rv = patched is None or "resourceVersion" in (req.params.get("patch_rv") or "")
         updated, kv = self._write(lambda: self.storage.update(res, obj, old_kv, check_rv))
         if kv is old_kv:
@@ -269,6 +286,7 @@ class APIServer:
     def _patch(self, req: Request, log: Callable[..., None]) -> dict:
         old, _ = self.storage.get(req.resource, req.namespace, req.name)
         ptype = req.params.get("patchType", "strategic")
+        decoding.check_plain(req.body)
         base = self._scale_of(req.resource, old) if req.subresource == "scale" else old
         try:
             if ptype == "json":
@@ -282,19 +300,30 @@ class APIServer:
                            ) from None
         req.params["patch_rv"] = str((req.body or {}).get("metadata", {}).get("resourceVersion", "")) \
             if isinstance(req.body, dict) else ""
+        # the patched object decodes as the Go type, or the patch is refused (patch.go), whatever its type
+        decoding.check_patched(decoding.SCALE if req.subresource == "scale" else req.resource, ptype, req.body,
+                               patched)
         if req.subresource == "scale":
             req.body = patched
-            return self._update_scale(req, old, log)
+            return self._update_scale(req, old, log, patched=True)
+        for key, value in (("apiVersion", req.resource.api_version), ("kind", req.resource.kind)):
+            if patched.get(key) != value:       # decoding sets TypeMeta from the Go type
+                patched[key] = value
         return self._update(req, log, patched=deep_copy(patched))
 
     def _delete(self, req: Request, log: Callable[..., None]) -> dict:
+        """DELETE: admission (NamespaceLifecycle), then the registry; `params["preconditions"]` carries
+        DeleteOptions.preconditions ({"uid", "resourceVersion"}), `params["uid"]` the uid alone."""
+        admission.admit_delete(self, req)
         obj, kv, how = self._write(lambda: self.storage.delete(
             req.resource, req.namespace, req.name, req.params.get("propagationPolicy"),
-            req.params.get("gracePeriodSeconds"), req.params.get("uid")))
+            req.params.get("gracePeriodSeconds"), req.params.get("uid"), req.params.get("preconditions")))
         if kv is not None:
+            finalizers = obj["metadata"].get("finalizers") or (
+                (obj.get("spec") or {}).get("finalizers") if req.resource.kind == "Namespace" else None) or []
             log("etcd", "stored", kv.key, op="deleted" if how == "deleted" else "marked for deletion",
                 revision=kv.mod_revision, version=kv.version, generated="", how=how,
-                finalizers=obj["metadata"].get("finalizers") or [], watchers=self._delivered,
+                finalizers=finalizers, watchers=self._delivered,
                 grace=obj["metadata"].get("deletionGracePeriodSeconds"), verbose=req.verbose)
         return obj
 
@@ -348,10 +377,14 @@ class APIServer:
                 "status": {"replicas": obj.get("status", {}).get("replicas", 0),
                            "selector": selector_string(obj["spec"].get("selector"))}}
 
-    def _update_scale(self, req: Request, old: dict, log: Callable[..., None]) -> dict:
-        replicas = (req.body or {}).get("spec", {}).get("replicas")
+    def _update_scale(self, req: Request, old: dict, log: Callable[..., None], patched: bool = False) -> dict:
+        """ScaleREST.Update (pkg/registry/apps/deployment/storage): the Scale decodes and passes ValidateScale,
+        then only its spec.replicas moves over to the object."""
+        scale = req.body if patched else decoding.decode_scale(req.body)
+        decoding.validate_scale(req.name, scale)
+        replicas = (scale.get("spec") or {}).get("replicas") or 0
         obj = deep_copy(old)
-        obj["spec"]["replicas"] = replicas
+        obj["spec"]["replicas"] = int(replicas)
         sub = Request("update", req.resource, req.namespace, req.name, "", obj, req.credentials, req.actor,
                       {}, req.user, req.verbose)
         updated = self._update(sub, log, patched=obj)
@@ -392,15 +425,16 @@ class APIServer:
     # --- other endpoints ----------------------------------------------------------------------------------------
 
     def access_review(self, credentials: Credentials | None, attrs: dict, actor: str = "kubectl", as_user: str = "",
-                      as_groups: tuple[str, ...] = ()) -> bool:
+                      as_groups: tuple[str, ...] = (), as_uid: str = "",
+                      as_extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> bool:
         """POST selfsubjectaccessreviews: would RBAC allow this user the request? (kubectl auth can-i)."""
         user = self.authn.authenticate(credentials)
         self.record(actor, "request", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", method="POST",
                     what="create selfsubjectaccessreview", user="", verbose=True)
         if user is None:
             raise unauthorized()
-        if as_user or as_groups:
-            user = impersonate(self.authz, user, as_user, as_groups, self.record)
+        if as_user or as_groups or as_uid or as_extra:
+            user = impersonate(self.authz, user, as_user, as_groups, self.record, as_uid, as_extra)
         a = Attributes(user, attrs["verb"], attrs.get("group", ""), attrs["resource"], attrs.get("subresource", ""),
                        attrs.get("namespace", ""), attrs.get("name", ""))
         decision = self.authz.authorize(a)

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .authentication import UserInfo
+from .errors import APIError, not_found
+from .resources import BY_RESOURCE
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,57 @@ class Authorizer:
                                       f'({who}, {ref.get("kind")} "{ref.get("name")}")')
         return None
 
+    def roles(self) -> RoleIndex:
+        """A name index over the stored Roles and ClusterRoles, for one resolution."""
+        return RoleIndex(self.list_objects)
+
+    def rules_for(self, user: UserInfo, namespace: str, roles: RoleIndex | None = None) -> tuple[list[dict], list[str]]:
+        """DefaultRuleResolver.RulesFor (pkg/registry/rbac/validation/rule.go): the rules of every ClusterRoleBinding,
+        then every RoleBinding in `namespace`, that names the user or one of its groups. A binding to a missing role
+        is an error; the rules found still count (RBAC only adds)."""
+        roles = roles or self.roles()
+        rules: list[dict] = []
+        errors: list[str] = []
+        scopes = [("clusterrolebindings", "")] + ([("rolebindings", namespace)] if namespace else [])
+        for resource, ns in scopes:
+            for binding in self.list_objects(resource, ns):
+                if not any(subject_matches(s, user, ns) for s in binding.get("subjects") or []):
+                    continue
+                try:
+                    rules += role_reference_rules(roles, binding.get("roleRef") or {}, ns)
+                except APIError as err:
+                    errors.append(err.message.removeprefix("Internal error occurred: "))
+        return rules, errors
+
+
+class RoleIndex:
+    """Roles and ClusterRoles by name, each pool read once per resolution (not once per binding)."""
+
+    def __init__(self, list_objects: Callable[[str, str], list[dict]]):
+        self.list_objects = list_objects
+        self._pools: dict[tuple[str, str], dict[str, dict]] = {}
+
+    def get(self, resource: str, namespace: str, name: str) -> dict | None:
+        pool = self._pools.get((resource, namespace))
+        if pool is None:
+            pool = self._pools[(resource, namespace)] = {r["metadata"]["name"]: r
+                                                         for r in self.list_objects(resource, namespace)}
+        return pool.get(name)
+
+
+def role_reference_rules(roles: RoleIndex, ref: dict, namespace: str) -> list[dict]:
+    """DefaultRuleResolver.GetRoleReferenceRules (pkg/registry/rbac/validation/rule.go): the rules of the Role (in
+    the binding's namespace) or ClusterRole a roleRef names. Raises the registry's 404, or a 500 for another kind."""
+    kind, name = ref.get("kind"), ref.get("name") or ""
+    if kind not in ("Role", "ClusterRole"):
+        cause = f'unsupported role reference kind: "{kind or ""}"'
+        raise APIError(500, "InternalError", f"Internal error occurred: {cause}", {"causes": [{"message": cause}]})
+    resource = "roles" if kind == "Role" else "clusterroles"
+    role = roles.get(resource, namespace if kind == "Role" else "", name)
+    if role is None:
+        raise not_found(BY_RESOURCE[resource], name)
+    return list(role.get("rules") or [])
+
 
 def bootstrap_policy() -> list[dict]:
     """The RBAC objects a new cluster starts with (a subset of plugin/pkg/auth/authorizer/rbac/bootstrappolicy)."""
@@ -157,6 +210,10 @@ def bootstrap_policy() -> list[dict]:
         {"apiGroups": ["", "apps", "storage.k8s.io", "coordination.k8s.io"],
          "resources": ["*", "*/status", "*/scale"], "verbs": read + write},
         {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
+        # system:controller:namespace-controller's rules (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/
+        # controller_policy.go): empty any namespace of any kind, then finalize it
+        {"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch", "delete", "deletecollection"]},
+        {"apiGroups": [""], "resources": ["namespaces/finalize", "namespaces/status"], "verbs": ["update"]},
     ]
     scheduler = [
         {"apiGroups": [""], "resources": ["pods", "nodes", "persistentvolumeclaims", "persistentvolumes"],

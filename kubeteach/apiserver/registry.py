@@ -17,6 +17,7 @@ from .resources import BY_RESOURCE, Resource
 GENERATION_KINDS = {"Deployment", "ReplicaSet", "Pod"}
 FINALIZER_ORPHAN = "orphan"
 FINALIZER_FOREGROUND = "foregroundDeletion"
+FINALIZER_KUBERNETES = "kubernetes"     # a Namespace's spec.finalizers entry, removed by the namespace controller
 
 
 def to_object(kv: KeyValue) -> dict:
@@ -57,6 +58,38 @@ def _share(new: dict, old: dict) -> dict:
         elif type(nv) is dict and type(ov) is dict:
             _share(nv, ov)
     return new
+
+
+def check_preconditions(res: Resource, obj: dict, wanted: dict) -> None:
+    """DeleteOptions.preconditions against the stored object: a 409 Conflict on a mismatch.
+
+    Most kinds fail in rest.BeforeDelete (staging/src/k8s.io/apiserver/pkg/registry/rest/delete.go), which names
+    the object by Kind.group; Namespaces fail earlier, in their own registry's Delete, with the storage layer's
+    wording (pkg/registry/core/namespace/storage/storage.go)."""
+    m = obj["metadata"]
+    uid, rv = wanted.get("uid"), wanted.get("resourceVersion")
+    if res.kind == "Namespace":
+        target = res.resource
+        if uid and uid != m.get("uid"):
+            why = f"Precondition failed: UID in precondition: {uid}, UID in object meta: {m.get('uid')}"
+        elif rv and rv != m.get("resourceVersion"):
+            why = (f"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: "
+                   f"{m.get('resourceVersion')}")
+        else:
+            return
+        details = {"name": m["name"], "kind": res.resource}
+    else:
+        target = f"{res.kind}.{res.group}" if res.group else res.kind
+        if uid and uid != m.get("uid"):
+            why = (f"the UID in the precondition ({uid}) does not match the UID in record ({m.get('uid')}). The "
+                   "object might have been deleted and then recreated")
+        elif rv and rv != m.get("resourceVersion"):
+            why = (f"the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record "
+                   f"({m.get('resourceVersion')}). The object might have been modified")
+        else:
+            return
+        details = {"name": m["name"], **({"group": res.group} if res.group else {}), "kind": res.kind}
+    raise APIError(409, "Conflict", f'Operation cannot be fulfilled on {target} "{m["name"]}": {why}', details)
 
 
 def qos_class(pod: dict) -> str:
@@ -130,8 +163,10 @@ class Storage:
             obj["status"] = {}
         elif res.kind == "Pod":
             obj["status"] = {"phase": "Pending", "qosClass": qos_class(obj)}
-        elif res.kind == "Namespace":
-            obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+        elif res.kind == "Namespace":        # namespaceStrategy.PrepareForCreate: Active, and the kubernetes finalizer
+            spec = obj.setdefault("spec", {})
+            spec["finalizers"] = [*(spec.get("finalizers") or []), *([FINALIZER_KUBERNETES] if FINALIZER_KUBERNETES
+                                                                       not in (spec.get("finalizers") or []) else [])]
             obj["status"] = {"phase": "Active"}
         elif res.kind == "PersistentVolumeClaim":
             obj["status"] = {"phase": "Pending"}
@@ -180,6 +215,13 @@ class Storage:
             return
         if has_status and "status" in old:
             obj["status"] = old["status"]
+        if res.kind == "Namespace" and subresource != "finalize":
+            # namespaceStrategy.PrepareForUpdate: spec.finalizers change only through namespaces/finalize
+            spec = obj.setdefault("spec", {})
+            if (old.get("spec") or {}).get("finalizers"):
+                spec["finalizers"] = old["spec"]["finalizers"]
+            else:
+                spec.pop("finalizers", None)
         if res.kind in GENERATION_KINDS:
             changed = obj.get("spec") != old.get("spec")
             if res.kind == "Deployment":
@@ -206,18 +248,29 @@ class Storage:
 
     @staticmethod
     def _deletable(res: Resource, obj: dict) -> bool:
+        """ShouldDeleteDuringUpdate; a Namespace also needs spec.finalizers empty (ShouldDeleteNamespaceDuringUpdate,
+        pkg/registry/core/namespace/storage/storage.go)."""
+        if res.kind == "Namespace":
+            return not (obj.get("spec") or {}).get("finalizers")
         return res.kind != "Pod" or obj["metadata"].get("deletionGracePeriodSeconds", 0) == 0
 
     # --- delete ---------------------------------------------------------------------------------------------
 
     def delete(self, res: Resource, namespace: str, name: str, propagation: str | None,
-               grace: int | None, uid: str | None = None) -> tuple[dict, KeyValue | None, str]:
-        """Graceful deletion and finalizers (registry/store.go Delete); returns the object, the write, and how."""
+               grace: int | None, uid: str | None = None, preconditions: dict | None = None
+               ) -> tuple[dict, KeyValue | None, str]:
+        """Graceful deletion and finalizers (registry/store.go Delete); returns the object, the write, and how.
+
+        `preconditions` is DeleteOptions.preconditions ({"uid": ..., "resourceVersion": ...}); `uid` is the older
+        way to give the uid one. A mismatch is a 409 Conflict and nothing is written."""
         obj, kv = self.get(res, namespace, name)
         m = obj["metadata"]
-        if uid and m.get("uid") != uid:
-            raise APIError(409, "Conflict", f'Operation cannot be fulfilled on {res.group_resource} "{name}": '
-                           f"Precondition failed: UID in precondition: {uid}, UID in object meta: {m.get('uid')}")
+        wanted = {k: v for k, v in (preconditions or {}).items() if v is not None}
+        if uid:
+            wanted.setdefault("uid", uid)
+        check_preconditions(res, obj, wanted)
+        if res.kind == "Namespace":
+            return self._delete_namespace(res, obj, kv)
         finalizers = list(m.get("finalizers") or [])
         policy = propagation or ("Background" if res.kind in ("Deployment", "ReplicaSet") else None)
         if policy == "Orphan" and FINALIZER_ORPHAN not in finalizers:
@@ -247,6 +300,24 @@ class Storage:
             m["generation"] = m.get("generation", 0) + 1
         new = self.etcd.put(kv.key, _stored(obj), expected_mod_revision=kv.mod_revision)
         return to_object(new), new, "finalizers" if finalizers and grace_seconds == 0 else "graceful"
+
+    def _delete_namespace(self, res: Resource, obj: dict, kv: KeyValue) -> tuple[dict, KeyValue | None, str]:
+        """The namespace registry's Delete (pkg/registry/core/namespace/storage/storage.go): the first request sets
+        deletionTimestamp and phase Terminating; the namespace stays while spec.finalizers is not empty (the
+        namespace controller empties it through namespaces/finalize), and a delete after that removes it.
+
+        Not simulated: the orphan and foregroundDeletion metadata finalizers a propagationPolicy of Orphan or
+        Foreground would add (kubectl sends Background, which adds neither)."""
+        m = obj["metadata"]
+        if not m.get("deletionTimestamp"):
+            m["deletionTimestamp"] = timestamp(self.now())
+            obj.setdefault("status", {})["phase"] = "Terminating"
+            new = self.etcd.put(kv.key, _stored(obj), expected_mod_revision=kv.mod_revision)
+            return to_object(new), new, "finalizers"
+        if (obj.get("spec") or {}).get("finalizers") or m.get("finalizers"):
+            return obj, None, "already"
+        _, removed = self._remove(res, kv)
+        return obj, removed, "deleted"
 
     @staticmethod
     def _grace(res: Resource, obj: dict, grace: int | None) -> int:

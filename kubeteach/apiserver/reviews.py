@@ -19,15 +19,18 @@ if TYPE_CHECKING:
     from .handler import APIServer
 
 
+Extra = tuple[tuple[str, tuple[str, ...]], ...]
+
+
 def _requester(api: APIServer, credentials: Credentials | None, path: str, what: str, actor: str,
-               as_user: str, as_groups: tuple[str, ...]) -> UserInfo:
+               as_user: str, as_groups: tuple[str, ...], as_uid: str = "", as_extra: Extra = ()) -> UserInfo:
     """Record the POST, authenticate, and impersonate when asked: the user the review is about."""
     api.record(actor, "request", path, method="POST", what=what, user="", verbose=True)
     user = api.authn.authenticate(credentials)
     if user is None:
         raise unauthorized()
-    if as_user or as_groups:
-        user = impersonate(api.authz, user, as_user, as_groups, api.record)
+    if as_user or as_groups or as_uid or as_extra:
+        user = impersonate(api.authz, user, as_user, as_groups, api.record, as_uid, as_extra)
     group, _, resource = path.removeprefix("/apis/").partition("/v1/")
     if not api.authz.authorize(Attributes(user, "create", group, resource)).allowed:
         raise forbidden(f'{resource}.{group} is forbidden: User "{user.name}" cannot create resource "{resource}" '
@@ -36,11 +39,14 @@ def _requester(api: APIServer, credentials: Credentials | None, path: str, what:
 
 
 def self_subject_review(api: APIServer, credentials: Credentials | None, actor: str = "kubectl",
-                        as_user: str = "", as_groups: tuple[str, ...] = ()) -> dict:
+                        as_user: str = "", as_groups: tuple[str, ...] = (), as_uid: str = "",
+                        as_extra: Extra = ()) -> dict:
     """POST selfsubjectreviews (authentication.k8s.io/v1): the user.Info the API server sees for this request."""
     user = _requester(api, credentials, "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-                      "create selfsubjectreview", actor, as_user, as_groups)
+                      "create selfsubjectreview", actor, as_user, as_groups, as_uid, as_extra)
     info: dict = {"username": user.name}
+    if getattr(user, "uid", ""):
+        info["uid"] = user.uid  # type: ignore[attr-defined]
     if user.groups:
         info["groups"] = list(user.groups)
     if user.extra:
@@ -74,10 +80,11 @@ def rules_for(api: APIServer, user: UserInfo, namespace: str) -> tuple[list[dict
 
 
 def self_subject_rules_review(api: APIServer, credentials: Credentials | None, namespace: str,
-                              actor: str = "kubectl", as_user: str = "", as_groups: tuple[str, ...] = ()) -> dict:
+                              actor: str = "kubectl", as_user: str = "", as_groups: tuple[str, ...] = (),
+                              as_uid: str = "", as_extra: Extra = ()) -> dict:
     """POST selfsubjectrulesreviews (authorization.k8s.io/v1): the resource and non-resource rules that apply."""
     user = _requester(api, credentials, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
-                      "create selfsubjectrulesreview", actor, as_user, as_groups)
+                      "create selfsubjectrulesreview", actor, as_user, as_groups, as_uid, as_extra)
     rules, errors = rules_for(api, user, namespace)
     resource_rules = [{k: list(r[k]) for k in ("verbs", "apiGroups", "resources", "resourceNames") if r.get(k)}
                       for r in rules if r.get("resources")]

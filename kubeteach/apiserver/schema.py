@@ -274,9 +274,18 @@ KINDS: dict[str, S] = {
         "v1.DeploymentSpec", replicas=I32, selector=SELECTOR, template=POD_TEMPLATE, strategy=mk(
             "v1.DeploymentStrategy", type=T("v1.DeploymentStrategyType"), rollingUpdate=mk(
                 "v1.RollingUpdateDeployment", maxUnavailable=IOS, maxSurge=IOS)),
-        minReadySeconds=I32, revisionHistoryLimit=I32, paused=BOOL, progressDeadlineSeconds=I32), status=ANY),
+        minReadySeconds=I32, revisionHistoryLimit=I32, paused=BOOL, progressDeadlineSeconds=I32),
+        status=mk("v1.DeploymentStatus", observedGeneration=I64, replicas=I32, updatedReplicas=I32,
+                  readyReplicas=I32, availableReplicas=I32, unavailableReplicas=I32, terminatingReplicas=I32,
+                  conditions=ANY, collisionCount=I32)),
     "ReplicaSet": _kind("ReplicaSet", spec=mk("v1.ReplicaSetSpec", replicas=I32, minReadySeconds=I32,
-                                              selector=SELECTOR, template=POD_TEMPLATE), status=ANY),
+                                              selector=SELECTOR, template=POD_TEMPLATE),
+                        status=mk("v1.ReplicaSetStatus", replicas=I32, fullyLabeledReplicas=I32, readyReplicas=I32,
+                                  availableReplicas=I32, terminatingReplicas=I32, observedGeneration=I64,
+                                  conditions=ANY)),
+    # autoscaling/v1 Scale: the body of the scale subresource
+    "Scale": _kind("Scale", spec=mk("v1.ScaleSpec", replicas=I32), status=mk("v1.ScaleStatus", "selector",
+                                                                              replicas=I32)),
     "Role": _kind("Role", rules=L(RBAC_RULE)),
     "ClusterRole": _kind("ClusterRole", rules=L(RBAC_RULE), aggregationRule=mk(
         "v1.AggregationRule", clusterRoleSelectors=L(SELECTOR))),
@@ -514,3 +523,92 @@ def decode_message(kind: str, version: str, obj: dict) -> str | None:
     if error is None and unknown:
         error = "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in unknown)
     return f'{kind} in version "{version}" cannot be handled as a {kind}: {error}' if error else None
+
+
+# --- runtime.DefaultUnstructuredConverter.FromUnstructured (a strategic merge patch's result) -------------------
+
+
+def _go_kind(value: Any) -> str:
+    """reflect.Kind of a value decoded into interface{} with ints preserved (kjson.UnmarshalCaseSensitivePreserveInts)."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int64"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    return "slice" if isinstance(value, list) else "map"
+
+
+def _from_unstructured(t: Any, v: Any) -> str | None:
+    """apimachinery/pkg/runtime/converter.go fromUnstructured: the first error converting `v` into Go type `t`."""
+    if v is None or t is ANY:
+        return None
+    if type(t) is Leaf:
+        kind, src = t.kind, _go_kind(v)
+        if kind == "quantity":      # custom unmarshaler: re-encoded as JSON and handed to Quantity.UnmarshalJSON
+            return quantity_error(v)
+        if kind == "intstr":        # IntOrString.UnmarshalJSON -> json.Unmarshal(value, &IntVal), no field context
+            if src == "string":
+                return None
+            what = _int_literal(v, "int32") if src in ("int64", "float64") else _json_kind(v)
+            return f"json: cannot unmarshal {what} into Go value of type int32" if what else None
+        target = {"string": "string", "bool": "bool"}.get(kind, kind)
+        if src == target or (target in ("int32", "int64") and src == "int64"):
+            return None
+        if src == "int64" and target == "string":            # ints convert to strings in Go, but not here
+            return f"cannot convert int64 to {t.go}"
+        if src == "float64" and target in ("int32", "int64"):
+            return None if v.is_integer() else f"cannot convert float64 to {t.go}"
+        return f"unrecognized type: {target}"
+    if type(t) is L:
+        if not isinstance(v, list):
+            return f"cannot restore slice from {_go_kind(v)}"
+        return next((e for e in (_from_unstructured(t.elem, x) for x in v) if e), None)
+    if not isinstance(v, dict):
+        return f"cannot restore {'map from' if type(t) is M else 'struct from:'} {_go_kind(v)}"
+    if type(t) is M:
+        return next((e for e in (_from_unstructured(t.elem, x) for x in v.values()) if e), None)
+    fields = t.fields
+    return next((e for e in (_from_unstructured(fields[k], x) for k, x in v.items() if k in fields) if e), None)
+
+
+def unstructured_error(kind: str, obj: dict) -> str | None:
+    """The error FromUnstructuredWithValidation stops on for a strategic-merge-patched `obj`, or None. Unknown
+    fields are only warnings at the default fieldValidation (Warn), so they are not reported."""
+    t = KINDS.get(kind)
+    return _from_unstructured(t, obj) if t is not None else None
+
+
+def _go_float_v(x: float) -> str:
+    """fmt's %v for a float64: the shortest digits, %e form below 1e-4 or from 1e21 on."""
+    if x == 0:
+        return "0"
+    exp = int(f"{x:e}".split("e")[1])
+    if -4 <= exp < 21:
+        return format(Decimal(repr(x)), "f").rstrip("0").rstrip(".") if "." in format(Decimal(repr(x)), "f") \
+            else format(Decimal(repr(x)), "f")
+    mantissa, _, e = repr(x).partition("e")
+    if not e:
+        mantissa, _, e = f"{x:e}".partition("e")
+    sign = "-" if e.startswith("-") else "+"
+    digits = e.lstrip("+-").lstrip("0").rjust(2, "0")
+    return f"{mantissa.rstrip('0').rstrip('.') if '.' in mantissa else mantissa}e{sign}{digits}"
+
+
+def go_map_string(value: Any) -> str:
+    """fmt.Sprintf("%+v", value) for JSON decoded into interface{}: `map[spec:map[replicas:many]]`, keys sorted."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _go_float_v(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "[" + " ".join(go_map_string(x) for x in value) + "]"
+    return "map[" + " ".join(f"{k}:{go_map_string(value[k])}" for k in sorted(value)) + "]"

@@ -61,6 +61,7 @@ class ControllerManager:
         "node-lifecycle-controller": "kubeteach.controllers.nodelifecycle:NodeLifecycleController",
         "taint-eviction-controller": "kubeteach.controllers.tainteviction:TaintEvictionController",
         "pod-garbage-collector-controller": "kubeteach.controllers.podgc:PodGCController",
+        "namespace-controller": "kubeteach.controllers.namespace:NamespaceController",
         "persistentvolume-binder-controller": "kubeteach.controllers.volume:PersistentVolumeBinderController",
         "pvc-protection-controller": "kubeteach.controllers.volume:PVCProtectionController",
         "pv-protection-controller": "kubeteach.controllers.volume:PVProtectionController",

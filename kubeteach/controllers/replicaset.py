@@ -160,7 +160,8 @@ class ReplicaSetController(Controller):
         elif not need_sync:
             exp = self.expectations[key]
             self.record("waiting", key, add=exp.add, delete=exp.delete)
-        self.update_status(rs, self.pods_of(rs), error)
+        if self.update_status(rs, self.pods_of(rs), error) and error:
+            self.queue.add_rate_limited(key)    # syncReplicaSet returns manageReplicasErr: requeued rate-limited
 
     def pods_of(self, rs: dict) -> list[dict]:
         return sorted(self.pod_informer.by_index("controller-uid", rs["metadata"]["uid"]), key=key_of)
@@ -286,8 +287,8 @@ class ReplicaSetController(Controller):
 
     # --- status ------------------------------------------------------------------------------------------------
 
-    def update_status(self, rs: dict, pods: list[dict], error: str | None) -> None:
-        """calculateStatus, then UpdateStatus only when something changed."""
+    def update_status(self, rs: dict, pods: list[dict], error: str | None) -> bool:
+        """calculateStatus, then UpdateStatus only when something changed; False if that failed (key requeued)."""
         min_ready = rs["spec"].get("minReadySeconds", 0)
         selector_labels = (rs["spec"].get("template", {}).get("metadata") or {}).get("labels") or {}
         active = [p for p in pods if is_pod_active(p)]
@@ -319,10 +320,11 @@ class ReplicaSetController(Controller):
                     "replicas", "readyReplicas", "availableReplicas")})
             except APIError:
                 self.queue.add_rate_limited(key_of(rs))
-                return
+                return False
         if (min_ready and status.get("readyReplicas", 0) == rs["spec"].get("replicas", 1)
                 and status.get("availableReplicas", 0) != rs["spec"].get("replicas", 1)):
             self.queue.add_after(key_of(rs), float(min_ready), kind="work")
+        return True
 
 
 def _log_bucket(since: str | None, now: float) -> float:

@@ -42,7 +42,7 @@ VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--ou
                "-n": "namespace", "--namespace": "namespace", "-l": "selector", "--selector": "selector",
                "--user": "user", "--context": "context", "--cascade": "cascade", "--wait": "wait",
                "--grace-period": "grace-period", "--replicas": "replicas", "--type": "type", "-p": "patch",
-               "--patch": "patch", "--to-revision": "to-revision", "--revision": "revision",
+               "--patch": "patch", "--patch-file": "patch-file", "--to-revision": "to-revision", "--revision": "revision",
                "--timeout": "timeout", "--field-selector": "field-selector", "--validate": "validate",
                "--dry-run": "dry-run", "--subresource": "subresource", "--sort-by": "sort-by",
                "--for": "for", "--current-replicas": "current-replicas", "--field-manager": "field-manager",

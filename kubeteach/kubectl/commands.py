@@ -47,7 +47,9 @@ def server_error(e: APIError) -> str:
     if e.code == 401:
         return "error: You must be logged in to the server (Unauthorized)"
     if e.reason == "Invalid" and e.details.get("causes") is not None:
-        head = f'The {e.details.get("kind")} "{e.details.get("name")}" is invalid: '
+        kind, name = e.details.get("kind") or "", e.details.get("name") or ""
+        # no kind and no name (patch.go's `patch` errors): "The request is invalid"
+        head = f'The {kind} "{name}" is invalid: ' if kind or name else "The request is invalid: "
         causes = [f"{c['field']}: {c['message']}" for c in e.details["causes"]]
         if len(causes) == 1:
             return head + causes[0]

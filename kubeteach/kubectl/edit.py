@@ -7,13 +7,15 @@ patch kubectl computes between the object and its copy with new images; `patch` 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
 from ..apiserver import APIError
+from ..apiserver.decoding import go_quote, loads
 from ..objects import deep_copy, parse_selector
-from .manifests import KubectlError
+from .manifests import KubectlError, YAMLToJSONError, _yaml_problem, load_yaml
 
 
 def server_error(e: APIError) -> str:
@@ -174,18 +176,41 @@ def set_command(ctx: Context) -> int:
 def patch(ctx: Context) -> int:
     """kubectl patch TYPE NAME -p PATCH [--type=strategic|merge|json]: `patched`, or `patched (no change)` when the
     object came back unchanged."""
-    text = ctx.args.get("patch")
-    if not text:
+    text, patch_file = ctx.args.get("patch") or "", ctx.args.get("patch-file") or ""
+    if not text and not patch_file:
         raise KubectlError("must specify --patch or --patch-file containing the contents of the patch")
+    if text and patch_file:
+        raise KubectlError("cannot specify --patch and --patch-file together")
     ptype = str(ctx.args.get("type", "strategic")).lower()
     if ptype not in PATCH_TYPES:
         raise KubectlError(f'--type must be one of [json merge strategic], not "{ctx.args.get("type")}"')
-    try:
-        body = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise KubectlError(f'unable to parse "{text}": yaml: {str(e).splitlines()[0]}') from None
-    if ptype == "json" and not isinstance(body, list) or ptype != "json" and not isinstance(body, dict):
-        raise KubectlError(f"unable to parse \"{text}\": json: cannot unmarshal {type(body).__name__} into Go value")
+    if patch_file:
+        try:
+            content = Path(patch_file).read_text()
+        except OSError as e:
+            raise KubectlError(f"unable to read patch file: open {patch_file}: {e.strerror.lower()}") from None
+    else:
+        content = text
+    # yaml.ToJSON: a patch that starts with `{` goes to the server as it is (the server's decoder judges it);
+    # anything else is YAML, converted by sigs.k8s.io/yaml (`unable to parse %q` quotes --patch, empty with a file)
+    refused: APIError | None = None
+    body: object = None
+    if content.lstrip().startswith("{"):
+        try:
+            body = loads(content, patch_type=ptype)
+        except APIError as e:
+            refused = e
+    else:
+        try:
+            body = load_yaml(content)
+        except yaml.YAMLError as e:
+            raise KubectlError(f"unable to parse {go_quote(text)}: {_yaml_problem(e)}") from None
+        except YAMLToJSONError as e:
+            raise KubectlError(f"unable to parse {go_quote(text)}: {e}") from None
+    if refused is None and (ptype == "json" and not isinstance(body, list) or ptype != "json" and
+                            not isinstance(body, dict)):
+        raise KubectlError(f"unable to parse {go_quote(text)}: json: cannot unmarshal {type(body).__name__} into "
+                           "Go value")
     if len(ctx.args.words) < 2:
         raise KubectlError("You must provide one or more resources by argument or filename.")
     failed = False
@@ -193,6 +218,8 @@ def patch(ctx: Context) -> int:
         ns = ctx.namespace if res.namespaced else ""
         try:
             before = ctx.client.get(res.resource, ns, name)
+            if refused is not None:
+                raise refused
             after = ctx.client.patch(res.resource, ns, name, deep_copy(body),
                                      PATCH_TYPES[ptype], subresource=ctx.args.get("subresource", ""))
         except APIError as e:

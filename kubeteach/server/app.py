@@ -11,18 +11,20 @@ cluster is interactive, not replayable (its trace is still complete).
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import ssl
 import tempfile
 import threading
 import time
-from http.server import ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..cluster import Cluster
-from .http import Handler
+from .http import API, IDLE_TIMEOUT, READ_HEADER_TIMEOUT, TLS, WORKERS, Connections
 
 TICK = 0.05          # real seconds between two advances of the loop
 
@@ -30,14 +32,19 @@ TICK = 0.05          # real seconds between two advances of the loop
 class Server:
     """The cluster behind an HTTPS listener on `address:port` (port 0: any free port)."""
 
-    def __init__(self, cluster: Cluster, port: int = 6443, address: str = "127.0.0.1", speed: float = 1.0):
+    def __init__(self, cluster: Cluster, port: int = 6443, address: str = "127.0.0.1", speed: float = 1.0, *,
+                 header_timeout: float = READ_HEADER_TIMEOUT, idle_timeout: float = IDLE_TIMEOUT):
+        """`header_timeout` and `idle_timeout` are kube-apiserver's ReadHeaderTimeout and IdleTimeout (seconds)."""
         self.cluster, self.speed = cluster, speed
+        self.header_timeout, self.idle_timeout = header_timeout, idle_timeout
         self.lock = threading.RLock()
         self.stopping = threading.Event()
-        self.httpd = _HTTPServer((address, port), Handler)
-        self.httpd.app = self
+        self.httpd = _Listener(address, port)
         self.address, self.port = self.httpd.server_address[0], self.httpd.server_address[1]
-        self.httpd.tls = self._tls_context()
+        self.tls = self._tls_context()
+        self.pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="kubeteach-api")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connections: Connections | None = None
         self._threads: list[threading.Thread] = []
 
     @property
@@ -46,13 +53,24 @@ class Server:
         return f"https://{host}:{self.port}"
 
     def _tls_context(self) -> ssl.SSLContext:
-        """A serving certificate from the cluster CA for 127.0.0.1/localhost; client certificates are optional
-        at the TLS layer (a token user has none) and checked against the same CA."""
+        """The serving certificate (CN kube-apiserver, for 127.0.0.1, localhost and the listen address) from the
+        cluster CA, dated on the real clock; client certificates are optional at the TLS layer (a token user has
+        none) and, when sent, verified against the same CA. A seed-derived CA is refused off loopback."""
+        from .command import refuse_seeded_ca_off_loopback
+
+        try:
+            refuse_seeded_ca_off_loopback(self.cluster.ca, self.address)
+        except ValueError:
+            listener = getattr(self, "httpd", None)          # already bound: close it before refusing
+            if listener is not None:
+                listener.server_close()
+            raise
+        self.cluster.use_real_clock_certificates()
         names = ("127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                 *((self.address,) if self.address not in ("127.0.0.1", "0.0.0.0", "") else ()))
+                 *((self.address,) if self.address not in ("127.0.0.1", "0.0.0.0", "::", "") else ()))
         cert, key = self.cluster.ca.issue("kube-apiserver", (), server_names=names)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        with tempfile.TemporaryDirectory() as tmp:      # load_cert_chain reads files only
+        with tempfile.TemporaryDirectory() as tmp:      # load_cert_chain reads files only; the directory is 0700
             (Path(tmp) / "tls.crt").write_bytes(cert + self.cluster.ca.cert_pem)
             (Path(tmp) / "tls.key").write_bytes(key)
             ctx.load_cert_chain(Path(tmp) / "tls.crt", Path(tmp) / "tls.key")
@@ -68,21 +86,50 @@ class Server:
         return config
 
     def write_kubeconfig(self, path: str | Path) -> Path:
+        """Write the kubeconfig, mode 0600 from its first byte (it holds admin's private key), replacing any file."""
+        import os
+
         p = Path(path).expanduser()
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
-        p.chmod(0o600)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent)       # created 0600
+        with os.fdopen(fd, "w") as f:
+            f.write(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        os.replace(tmp, p)
         return p
 
     # --- running ----------------------------------------------------------------------------------------------
 
     def start(self) -> Server:
-        """Serve and tick in background threads; returns at once."""
-        for target in (self.httpd.serve_forever, self._tick):
-            t = threading.Thread(target=target, daemon=True, name=f"kubeteach-serve-{target.__name__}")
+        """Serve (an asyncio loop in its own thread) and tick in background threads; returns once listening."""
+        ready = threading.Event()
+        for target, args in ((self._serve_http, (ready,)), (self._tick, ())):
+            t = threading.Thread(target=target, args=args, daemon=True, name=f"kubeteach-serve-{target.__name__}")
             t.start()
             self._threads.append(t)
+        ready.wait()
         return self
+
+    def _serve_http(self, ready: threading.Event) -> None:
+        """The HTTP thread: aiohttp on the bound socket, TLS from `_tls_context`, until `stop()`."""
+        loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            connections = self._connections = Connections(API(self, self.pool), self.header_timeout,
+                                                          self.idle_timeout, loop=loop)
+            listener = loop.run_until_complete(loop.create_server(
+                lambda: TLS(loop, connections(), self.tls, None, server_side=True,
+                            ssl_handshake_timeout=self.header_timeout), sock=self.httpd.sock))
+        finally:
+            ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            listener.close()
+            loop.close()
+
+    async def _shutdown(self) -> None:
+        if self._connections is not None:
+            await self._connections.shutdown(2.0)
 
     def serve_forever(self) -> None:
         """Serve until interrupted (Ctrl-C) or `stop()`."""
@@ -96,17 +143,46 @@ class Server:
             self.stop()
 
     def stop(self) -> None:
+        """Stop serving: watches end, open connections close, the port is released."""
         self.stopping.set()
-        self.httpd.shutdown()
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            try:
+                asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=5)
+            except Exception:                   # noqa: BLE001 - stopping anyway
+                pass
+            loop.call_soon_threadsafe(loop.stop)
+        for t in self._threads:
+            if t is not threading.current_thread():
+                t.join(timeout=5)
+        self.pool.shutdown(wait=False, cancel_futures=True)
         self.httpd.server_close()
 
     def _tick(self) -> None:
-        """Advance the virtual clock by `speed` × the real time that passed, doing the work that falls due."""
-        last = time.monotonic()
+        """Advance the virtual clock by `speed` × the real time that passed, doing the work that falls due.
+
+        Nothing may end this thread: the components' failures (recorded and retried by the cluster) are logged to
+        stderr, and anything else an advance raises is logged and the next tick goes on."""
+        import sys
+        import traceback
+        from datetime import datetime
+
+        def log(text: str) -> None:
+            sys.stderr.write(f"{datetime.now().astimezone().isoformat(timespec='milliseconds')} {text}\n")
+            sys.stderr.flush()
+
+        last, logged = time.monotonic(), len(self.cluster.errors)
         while not self.stopping.wait(TICK):
             now = time.monotonic()
-            with self.lock:
-                self.cluster.run(seconds=(now - last) * self.speed)
+            try:
+                with self.lock:
+                    self.cluster.run(seconds=(now - last) * self.speed)
+                    errors = self.cluster.errors
+                for rec in errors[logged:]:
+                    log(f"E t={rec.time:.3f}s {rec.actor}: {rec.text()}")
+                logged = len(errors)
+            except Exception:                       # noqa: BLE001 - the clock must keep going
+                log("E advancing the cluster failed:\n" + traceback.format_exc().rstrip())
             last = now
 
     def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -115,20 +191,16 @@ class Server:
             return fn(*args, **kwargs)
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer whose connections are TLS, the handshake done in the connection's own thread."""
+class _Listener:
+    """The listening socket, bound at once so the port (and any bind error) is known before serving starts."""
 
-    daemon_threads = True
-    allow_reuse_address = True
-    app: Server
-    tls: ssl.SSLContext
+    def __init__(self, address: str, port: int):
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        self.sock = socket.create_server((address, port), family=family, reuse_port=False)
+        self.server_address = self.sock.getsockname()
 
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        try:
-            request = self.tls.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError):
-            return
-        self.RequestHandlerClass(request, client_address, self)
+    def server_close(self) -> None:
+        self.sock.close()
 
 
 def serve(cluster: Cluster, port: int = 6443, kubeconfig: str | Path | None = None, address: str = "127.0.0.1",

@@ -3,7 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
+
+from ..apiserver.authentication import CAError, CertificateAuthority, ClusterDirectory
+
+SEEDED_CA_WARNING = (
+    "kubeteach: WARNING: --seeded-ca: the cluster CA, the client keys and the tokens are derived from the seed "
+    "({seed}), so anyone who knows the seed can forge a certificate or token for this API. For reproducible lessons "
+    "only, on a loopback address; without --seeded-ca the cluster gets a fresh CA of its own in --dir.")
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a listen address reaches this machine only (127.0.0.0/8, ::1, localhost)."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_seeded_ca_off_loopback(ca: CertificateAuthority, address: str) -> None:
+    """ValueError if a CA derived from the seed (forgeable by anyone who knows the seed) would serve a non-loopback
+    address."""
+    if ca.seeded and not is_loopback(address):
+        raise ValueError(
+            f"refusing to serve on {address or '0.0.0.0'}: the cluster CA is derived from the seed ({ca.seed}), so "
+            "anyone who knows the seed can forge its client certificates and tokens; serve a seed-derived CA on "
+            "127.0.0.1 only, or give the cluster a CA of its own (kubeteach serve without --seeded-ca; in Python, "
+            "Cluster(ca=ClusterDirectory(dir).ca(), tokens=ClusterDirectory(dir).tokens()))")
 
 
 def add_serve_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -13,6 +42,12 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     p.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1 only)")
     p.add_argument("--kubeconfig", default="kubeteach.kubeconfig",
                    help="where to write the kubeconfig (contexts admin and dev; default ./kubeteach.kubeconfig)")
+    p.add_argument("--dir", default=".kubeteach",
+                   help="the cluster's own CA (pki/ca.crt, pki/ca.key) and tokens (tokens.csv): made on the first "
+                        "start, reused after so a kubeconfig keeps working (default ./.kubeteach)")
+    p.add_argument("--seeded-ca", action="store_true",
+                   help="derive the CA, keys and tokens from --seed instead, as the lessons do: reproducible and "
+                        "forgeable by anyone who knows the seed; loopback addresses only")
     p.add_argument("--speed", type=float, default=1.0,
                    help="virtual seconds per real second (default 1; 0 stops the clock)")
     p.add_argument("--etcd", default=None, help="keep objects in a real etcd at this URL (http://127.0.0.1:2379); "
@@ -25,11 +60,30 @@ def add_serve_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """Build the cluster, create the manifests, serve until Ctrl-C."""
+    """Build the cluster on its CA, create the manifests, serve until Ctrl-C."""
     from ..cluster import Cluster
     from .app import Server
 
-    cluster = Cluster(seed=args.seed, etcd=args.etcd)
+    if args.seeded_ca:
+        print(SEEDED_CA_WARNING.format(seed=args.seed), file=sys.stderr, flush=True)
+        ca = CertificateAuthority(args.seed, real_clock=True)
+        tokens: dict[str, str] = {}
+        directory = None
+    else:
+        directory = ClusterDirectory(args.dir)
+        try:
+            ca, tokens = directory.ca(), directory.tokens()
+        except CAError as err:
+            print(f"kubeteach: error: {err}", file=sys.stderr)
+            return 1
+    try:
+        refuse_seeded_ca_off_loopback(ca, args.address)
+    except ValueError as err:
+        print(f"kubeteach: error: {err}", file=sys.stderr)
+        return 2
+    cluster = Cluster(seed=args.seed, etcd=args.etcd, ca=ca, tokens=tokens)
+    if directory is not None:
+        directory.save_tokens(cluster.api.authn.tokens)          # kept for the next start
     for manifest in args.manifest:
         result = cluster.kubectl(f"create -f {manifest}")
         print(result, file=sys.stderr if result.returncode else sys.stdout)
@@ -37,8 +91,11 @@ def serve_command(args: argparse.Namespace) -> int:
             return result.returncode
     server = Server(cluster, args.port, args.address, args.speed)
     path = server.write_kubeconfig(args.kubeconfig)
+    where = "derived from the seed" if directory is None else \
+        f"{'made in' if directory.created else 'reused from'} {directory.pki}"
     print(f"kubeteach: serving Kubernetes {cluster.definition.get('cluster', {}).get('name', 'kubeteach')} API at "
           f"{server.url} (speed {args.speed:g}x)\n"
+          f"kubeteach: cluster CA {where}\n"
           f"kubeteach: kubeconfig written to {path}; try: kubectl --kubeconfig {path} get nodes\n"
           f"kubeteach: contexts: {', '.join(cluster.users)} (current: {cluster.current_context}); Ctrl-C stops",
           flush=True)
@@ -46,4 +103,5 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_serve_parser", "serve_command"]
+__all__ = ["SEEDED_CA_WARNING", "add_serve_parser", "is_loopback", "refuse_seeded_ca_off_loopback",
+           "serve_command"]

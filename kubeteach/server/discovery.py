@@ -18,8 +18,13 @@ from ..apiserver.resources import RESOURCES, Resource
 GIT_VERSION = "v1.35.0"
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 ALL_CATEGORY = {"pods", "deployments", "replicasets"}
-#: subresources served over HTTP, with the kind their body has
-SUBRESOURCES = {"status": None, "scale": ("autoscaling", "v1", "Scale"), "binding": ("", "v1", "Binding")}
+#: subresources served over HTTP: the kind their body has (None: the parent's) and the verbs they serve
+SUBRESOURCES: dict[str, tuple[tuple[str, str, str] | None, tuple[str, ...]]] = {
+    "status": (None, ("get", "patch", "update")),
+    "scale": (("autoscaling", "v1", "Scale"), ("get", "patch", "update")),
+    "binding": (("", "v1", "Binding"), ("create",)),
+    "log": (None, ("get",)),
+}
 SSAR = {"name": "selfsubjectaccessreviews", "singularName": "selfsubjectaccessreview", "namespaced": False,
         "kind": "SelfSubjectAccessReview", "verbs": ["create"]}
 
@@ -85,10 +90,9 @@ def resource_list(gv: str) -> dict | None:
         for sub in r.subresources:
             if sub not in SUBRESOURCES:
                 continue
-            kind = SUBRESOURCES[sub]
+            kind, verbs = SUBRESOURCES[sub]
             item = {"name": f"{r.resource}/{sub}", "singularName": "", "namespaced": r.namespaced,
-                    "kind": kind[2] if kind else r.kind, "verbs": ["create"] if sub == "binding" else
-                    ["get", "patch", "update"]}
+                    "kind": kind[2] if kind else r.kind, "verbs": list(verbs)}
             if kind and kind[0] != r.group:
                 item.update(group=kind[0], version=kind[1])
             out.append(item)
@@ -140,5 +144,14 @@ def openapi_index() -> dict:
     return {"paths": paths}
 
 
-__all__ = ["GIT_VERSION", "api_group", "api_groups", "api_versions", "openapi_document", "openapi_index",
+def served_verbs(r: Resource, subresource: str) -> tuple[str, ...]:
+    """The verbs the server serves on a resource or one of its subresources; () when it serves none there."""
+    if not subresource:
+        return tuple(VERBS)
+    if subresource not in r.subresources or subresource not in SUBRESOURCES:
+        return ()
+    return SUBRESOURCES[subresource][1]
+
+
+__all__ = ["GIT_VERSION", "SUBRESOURCES", "served_verbs", "api_group", "api_groups", "api_versions", "openapi_document", "openapi_index",
            "resource_list", "version"]

@@ -12,7 +12,7 @@ re-exports the names callers import, so `from kubeteach.apiserver.validation imp
 
 from __future__ import annotations
 
-from .apps import deployment_spec, replicaset_spec
+from .apps import deployment_spec, deployment_status, replicaset_spec, replicaset_status
 from .coordination import lease
 from .core import legacy_event, node
 from .field import (
@@ -71,7 +71,7 @@ from .quantity import (
 from .rbac import RBAC_GROUP, rbac_binding, rbac_rules
 from .scheduling import TAINT_EFFECTS, node_selector, tolerations
 from .storage import storage_class, volume_attachment
-from .strategy import validate
+from .strategy import validate, validate_status
 from .volume import (
                     ACCESS_MODES,
                     FILE_MODE,
@@ -102,8 +102,8 @@ __all__ = [
     "pvc_spec", "volumes", "TAINT_EFFECTS", "node_selector", "tolerations", "pod_spec", "pod_template",
     "legacy_event", "node",
     # apps, rbac, storage, coordination
-    "deployment_spec", "replicaset_spec", "RBAC_GROUP", "rbac_binding", "rbac_rules", "storage_class",
-    "volume_attachment", "lease",
+    "deployment_spec", "deployment_status", "replicaset_spec", "replicaset_status", "RBAC_GROUP", "rbac_binding",
+    "rbac_rules", "storage_class", "volume_attachment", "lease",
     # strategy: the entry point
-    "validate",
+    "validate", "validate_status",
 ]

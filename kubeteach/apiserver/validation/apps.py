@@ -1,8 +1,8 @@
 """Deployments and ReplicaSets: replicas, selector, pod template and the update strategy.
 
 Mirrors pkg/apis/apps/validation/validation.go (ValidateDeploymentSpec, ValidateDeploymentStrategy,
-ValidateRollingUpdateDeployment, ValidateReplicaSetSpec, ValidatePodTemplateSpecForReplicaSet) and the
-IntOrPercent helpers it uses.
+ValidateRollingUpdateDeployment, ValidateReplicaSetSpec, ValidatePodTemplateSpecForReplicaSet,
+ValidateDeploymentStatus, ValidateReplicaSetStatus) and the IntOrPercent helpers it uses.
 """
 
 from __future__ import annotations
@@ -106,3 +106,39 @@ def replicaset_spec(spec: dict, path: str = "spec") -> Errs:
     """ValidateReplicaSetSpec (its empty-selector message also says `deployment`, as in Go)."""
     return _nonneg(spec, "replicas", path) + _nonneg(spec, "minReadySeconds", path) + \
         _selector_and_template(spec, path)
+
+
+def _status_counts(status: dict, fields: tuple[str, ...], path: str, optional: str = "") -> Errs:
+    """ValidateNonnegativeField for each count (and the `optional` one when set), then the bounds the counts share
+    (`cannot be greater than status.replicas`, and available never above ready)."""
+    errs: Errs = []
+    for key in fields:
+        errs += _nonneg(status, key, path)
+    if optional and status.get(optional) is not None:
+        errs += _nonneg(status, optional, path)
+    count = {k: status.get(k) if isinstance(status.get(k), int) else 0 for k in fields}
+    above = "cannot be greater than status.replicas"
+    for key in fields:
+        if key in ("fullyLabeledReplicas", "updatedReplicas", "readyReplicas", "availableReplicas") and \
+                count[key] > count["replicas"]:
+            errs.append(invalid(f"{path}.{key}", count[key], above))
+    if count["availableReplicas"] > count["readyReplicas"]:
+        errs.append(invalid(f"{path}.availableReplicas", count["availableReplicas"],
+                            "cannot be greater than readyReplicas"))
+    return errs
+
+
+def deployment_status(status: dict, old_status: dict, path: str = "status") -> Errs:
+    """ValidateDeploymentStatus, and ValidateDeploymentStatusUpdate's collisionCount that may not go down."""
+    errs = _status_counts(status, ("observedGeneration", "replicas", "updatedReplicas", "readyReplicas",
+                                   "availableReplicas", "unavailableReplicas"), path, "collisionCount")
+    new, old = status.get("collisionCount"), old_status.get("collisionCount")
+    if isinstance(old, int) and (new is None or isinstance(new, int) and new < old):
+        errs.append(invalid(f"{path}.collisionCount", new or 0, "cannot be decremented"))
+    return errs
+
+
+def replicaset_status(status: dict, path: str = "status") -> Errs:
+    """ValidateReplicaSetStatus."""
+    return _status_counts(status, ("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas",
+                                   "observedGeneration"), path)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from ..errors import FieldError
 from ..resources import Resource
-from .apps import deployment_spec, replicaset_spec
+from .apps import deployment_spec, deployment_status, replicaset_spec, replicaset_status
 from .coordination import lease
 from .core import _node_update, legacy_event, node
 from .field import Errs, _d, _each, _l, _s, forbidden, go_json, invalid
@@ -108,4 +108,17 @@ def _update(kind: str, obj: dict, old: dict) -> Errs:
 def validate(res: Resource, obj: dict, old: dict | None = None) -> list[FieldError]:
     """The strategy's Validate (create) or ValidateUpdate (old given) for `res`, in Kubernetes' order."""
     errs = _create(res.kind, obj) if old is None else _update(res.kind, obj, old)
+    return list(errs)
+
+
+def validate_status(res: Resource, obj: dict, old: dict) -> list[FieldError]:
+    """The status strategy's ValidateUpdate: ObjectMeta may not change what it guards, and the counts of
+    Deployments (ValidateDeploymentStatusUpdate) and ReplicaSets (ValidateReplicaSetStatusUpdate) must be sane.
+    Other kinds' status checks (ValidatePodStatusUpdate's container statuses, ...) are not reproduced."""
+    plain_meta = res.kind in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Lease")
+    errs = object_meta_update(_d(obj, "metadata"), _d(old, "metadata"), kube_finalizers=not plain_meta)
+    if res.kind == "Deployment":
+        errs += deployment_status(_d(obj, "status"), _d(old, "status"))
+    elif res.kind == "ReplicaSet":
+        errs += replicaset_status(_d(obj, "status"))
     return list(errs)
