@@ -46,7 +46,7 @@ MAX_BYTES = 32 * 2**20          # the snapshot file (a 1,000-node lesson saves a
 MAX_DEPTH = 100                 # nesting of JSON values (API objects nest a dozen levels deep)
 MAX_ENTRIES = 100_000           # journal entries
 MAX_REPLAY_STEPS = 2_000_000    # loop steps over the whole replay: 10 runs to cluster.MAX_STEPS
-MAX_OBJECTS = 200_000          # keys in the store at any moment of a replay
+MAX_OBJECTS = 200_000           # keys in the store at any moment of a replay
 MAX_NODES = 5_000               # the largest cluster Kubernetes supports ("Considerations for large clusters")
 MAX_ITEMS = 10_000              # users, images, storage classes, objects of a definition
 MAX_STRING = 128 * 1024         # one argument (Linux MAX_ARG_STRLEN: the longest a shell hands to kubectl)
@@ -298,8 +298,8 @@ def _need(ok: bool, message: str) -> None:
 
 def _read(path: str | Path) -> Any:
     """The parsed JSON of a regular file of at most MAX_BYTES: no NaN or Infinity, nested at most MAX_DEPTH."""
-    try:
-        with open(path, "rb") as f:
+    try:                                  # O_NONBLOCK: opening a FIFO must not wait for a writer
+        with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 raise SnapshotError(f"cannot read snapshot {path}: not a regular file")
             raw = f.read(MAX_BYTES + 1)
@@ -376,9 +376,9 @@ def _check_init(init: Any) -> dict:
     nodes, seed, components = init.get("nodes"), init.get("seed"), init.get("components")
     _need(nodes is None or _is_int(nodes) and 0 <= nodes <= MAX_NODES, f"init.nodes must be 0 to {MAX_NODES}")
     _need(seed is None or _is_int(seed) and abs(seed) < 2**63, "init.seed must be an integer")
-    _need(components is None or isinstance(components, list) and all(c in COMPONENTS for c in components
-                                                                        if isinstance(c, str))
-          and all(isinstance(c, str) for c in components) and len(set(components)) == len(components),
+    _need(components is None or isinstance(components, list)
+          and all(isinstance(c, str) and c in COMPONENTS for c in components)
+          and len(set(components)) == len(components),
           f"init.components must be distinct names of {', '.join(COMPONENTS)}")
     _need(init.get("etcd") is None or isinstance(init["etcd"], str), "init.etcd must be a string")
     if init.get("definition") is not None:
@@ -484,7 +484,8 @@ def _check_entry(entry: Any) -> _Call:
         fn = getattr(cls, method)
         if kind == "client-call":
             source = (entry.get("args", []), entry.get("kwargs", {}))
-            _need(isinstance(source[0], list) and isinstance(source[1], dict), "client args must be a list and kwargs an object")
+            _need(isinstance(source[0], list) and isinstance(source[1], dict),
+                  "client args must be a list and kwargs an object")
             _, problem = _check_arguments(Cluster.client, *source)
             _need(not problem, f"client(): {problem}")
     _need(isinstance(args, list) and isinstance(kwargs, dict), "args must be a list and kwargs an object")

@@ -233,9 +233,12 @@ HOSTILE: list[tuple[str, Callable[[dict], Any], str]] = [
      "its cluster cannot be built"),
     ("journal an object", setting("journal", {}), "journal must be a list"),
     ("entry a string", setting("journal", 0, "kubectl get pods"), "journal entry 0: not an object"),
-    ("unknown entry kind", appending({"call": "exec", "args": ["sh"]}), "journal entry 5: unknown journal entry 'exec'"),
+    ("unknown entry kind", appending({"call": "exec", "args": ["sh"]}),
+     "journal entry 5: unknown journal entry 'exec'"),
     ("private cluster method", appending({"call": "_bootstrap", "args": [], "kwargs": {}}),
      "unknown journal entry '_bootstrap'"),
+    ("the API server as an entry", appending({"call": "api", "args": [], "kwargs": {}}), "unknown journal entry 'api'"),
+    ("etcd as an entry", appending({"call": "etcd", "args": [], "kwargs": {}}), "unknown journal entry 'etcd'"),
     ("save as an entry", appending({"call": "save", "args": ["/tmp/x"], "kwargs": {}}), "unknown journal entry 'save'"),
     ("private fault method", appending(fault("_pod", "x")), "'_pod' is not a journaled method of faults"),
     ("dunder fault method", appending(fault("__class__")), "'__class__' is not a journaled method of faults"),
@@ -287,7 +290,8 @@ HOSTILE: list[tuple[str, Callable[[dict], Any], str]] = [
      "it raises KeyError on replay: .*; it raised ValueError when it was journaled"),
     ("an unexpected error", appending(fault("break_image", "nope")), "it raises KeyError on replay"),
     ("a client of an unknown user", setting("journal", 1, "args", ["mallory"]), "cannot prepare it: KeyError"),
-    ("client arguments do not fit", setting("journal", 1, "kwargs", {"root": True}), "client\\(\\): arguments do not fit"),
+    ("client arguments do not fit", setting("journal", 1, "kwargs", {"root": True}),
+     "client\\(\\): arguments do not fit"),
     ("too many entries", setting("journal", [{"call": "step", "args": [], "kwargs": {}}] * (MAX_ENTRIES + 1)),
      "journal has more than 100000 entries"),
 ]
@@ -321,6 +325,9 @@ def test_an_oversize_file_is_not_read(tmp_path: Path):
 def test_only_a_regular_file_is_read(tmp_path: Path):
     with pytest.raises(SnapshotError, match="not a regular file"):
         Cluster.load("/dev/zero")
+    os.mkfifo(tmp_path / "fifo")                      # no writer: opening it must not wait for one
+    with pytest.raises(SnapshotError, match="not a regular file"):
+        Cluster.load(tmp_path / "fifo")
     with pytest.raises(SnapshotError, match="cannot read snapshot"):
         Cluster.load(tmp_path)
 
@@ -351,7 +358,7 @@ def test_a_replay_that_makes_too_many_objects_is_stopped(busy: Path, monkeypatch
 
 def test_a_replay_that_writes_past_the_saved_revision_stops_there(busy: Path, tmp_path: Path):
     data = json.loads(busy.read_text())
-    data["store"]["revision"] = 20                  # the deployment's creation alone writes more
+    data["store"]["revision"] = 20                  # the cluster's bootstrap alone wrote more
     with pytest.raises(SnapshotError, match=r"does not replay to the store it saved \(the replay writes past store "
                                             r"revision 20 at journal entry 1\); it was written by kubeteach "):
         Cluster.load(write(tmp_path / "s.json", data))
