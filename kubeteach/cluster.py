@@ -205,6 +205,13 @@ class Cluster:
         self._errors.append(rec)
         FAILING.add(self)
 
+    def trim_trace(self, limit: int) -> None:
+        """Keep the newest `limit` trace records (and failures): what a long-running `kubeteach serve` needs."""
+        if len(self.trace) > limit:
+            del self.trace[:len(self.trace) - limit]
+        if self._errors is not None and len(self._errors) > limit:
+            del self._errors[:len(self._errors) - limit]
+
     @property
     def errors(self) -> list[Record]:
         """The components' failures so far, boot included ("work-failed" records: actor, key, kind, error, where,

@@ -76,11 +76,16 @@ class Journal:
         self.init = _plain(init)
         self.entries: list[dict] = []
         self.depth = 0
+        self.closed = ""          # why inputs are no longer journaled (a served cluster takes requests from outside)
+
+    def close(self, why: str) -> None:
+        """Stop journaling (and forget what was journaled): the cluster can no longer be saved, because `why`."""
+        self.closed, self.entries = why, []
 
     def call(self, entry: Callable[[], dict], fn: Callable[[], Any]) -> Any:
         """Run `fn`; if this is an outermost call, journal `entry()` (made before `fn` can change its inputs) and,
         if `fn` raises, the error's type, which a replay must raise again."""
-        record = entry() if self.depth == 0 else None
+        record = entry() if self.depth == 0 and not self.closed else None
         if record is not None:
             self.entries.append(record)
         self.depth += 1
@@ -272,6 +277,8 @@ def store_contents(cluster: Cluster) -> dict:
 
 def save(cluster: Cluster, path: str | Path) -> None:
     """Write the journal and the store's contents as JSON."""
+    if cluster.journal.closed:
+        raise SnapshotError(f"this cluster cannot be saved: {cluster.journal.closed}")
     from importlib.metadata import PackageNotFoundError, version
 
     from . import KUBERNETES_VERSION

@@ -514,3 +514,21 @@ def test_a_mutated_snapshot_loads_the_same_store_or_is_refused(text: str):
         else:
             assert store_contents(b) == json.loads(text)["store"]
         assert os.listdir(root) == []
+
+
+def test_a_served_cluster_keeps_no_journal_and_cannot_be_saved(tmp_path):
+    """Served requests are inputs no journal replays, and the clock's ticks would grow it without bound."""
+    from kubeteach.cluster import Cluster
+    from kubeteach.server import Server
+
+    c = Cluster()
+    c.kubectl("create -f data/deployment.yaml")
+    server = Server(c, port=0, speed=50).start()
+    try:
+        c.run(seconds=1)
+        assert c.journal.entries == [] and "served" in c.journal.closed
+        with pytest.raises(SnapshotError, match="cannot be saved: it was served"):
+            c.save(tmp_path / "served.json")
+        assert not (tmp_path / "served.json").exists()
+    finally:
+        server.stop()

@@ -21,9 +21,13 @@ from pathlib import Path
 
 import yaml
 from conftest import deployment
+from test_properties import owned_by
+
+from kubeteach.controllers.deploymentutil import max_surge
 
 SECONDS = float(os.environ.get("KUBETEACH_SOAK_SECONDS", "60"))
 CLIENTS = 4
+TRACE_LIMIT = 2_000         # the served trace keeps this many records (kubeteach.server.app.TRACE_LIMIT)
 NS = "default"
 DEPLOYMENTS = f"/apis/apps/v1/namespaces/{NS}/deployments"
 
@@ -157,7 +161,7 @@ def test_a_minute_of_random_clients_leaves_the_server_working_and_its_memory_whe
     from kubeteach.cluster import Cluster
     from kubeteach.server import Server
 
-    server = Server(Cluster(), port=0, speed=20, compaction_interval=2.0, trace_limit=20_000)
+    server = Server(Cluster(), port=0, speed=20, compaction_interval=2.0, trace_limit=TRACE_LIMIT)
     kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
     server.start()
     admin_ctx, token_ctx, dev_token = _contexts(kubeconfig, tmp_path)
@@ -168,6 +172,7 @@ def test_a_minute_of_random_clients_leaves_the_server_working_and_its_memory_whe
         warm.close()
         tracemalloc.start()
         before = _live_memory()
+        _debug_before = tracemalloc.take_snapshot() if os.environ.get("SOAK_DEBUG") else None
         clock_before = server.cluster.now
 
         unexpected: list[str] = []
@@ -224,11 +229,17 @@ def test_a_minute_of_random_clients_leaves_the_server_working_and_its_memory_whe
             c.run(seconds=120)
             c.run()
             assert not c.list("pods") and not c.list("replicasets")
+            for e in c.list("events"):                 # kube-apiserver would expire them after --event-ttl=1h
+                admin.delete("events", NS, e["metadata"]["name"])
         server.compact_now()
         after = _live_memory()
         assert after - before < 16 * 1024 * 1024, f"{(after - before) / 2**20:.1f} MiB more than before the soak"
-        assert len(server.cluster.trace) <= 20_000
+        assert len(server.cluster.trace) <= TRACE_LIMIT
     finally:
+        if os.environ.get("SOAK_DEBUG"):
+            _debug = tracemalloc.take_snapshot()
+            for st in _debug.compare_to(_debug_before, "lineno")[:25]:
+                print(st)
         tracemalloc.stop()
         server.stop()
 
@@ -236,10 +247,6 @@ def test_a_minute_of_random_clients_leaves_the_server_working_and_its_memory_whe
 def _check_invariants(c, settled: bool = False) -> None:
     """The property tests' invariants on the served cluster (tests/test_properties.py): distinct pod IPs, synced
     rollouts within maxSurge, revisions that only grow; once settled, every ReplicaSet and Pod has a live owner."""
-    from test_properties import owned_by
-
-    from kubeteach.controllers.deploymentutil import max_surge
-
     ips = [p["status"]["podIP"] for p in c.list("pods")
            if p["status"].get("phase") == "Running" and p["status"].get("podIP")]
     assert len(ips) == len(set(ips)), sorted(ips)

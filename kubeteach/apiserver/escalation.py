@@ -215,35 +215,39 @@ def check(authz: Authorizer, req: Request, obj: dict, old: dict | None, log: Cal
     namespace = req.namespace if res.namespaced else ""
     name = obj.get("metadata", {}).get("name") or ""
 
-    def passed(how: str, reason: str = "") -> None:
-        log("kube-apiserver", "escalation-checked", "", user=user.name, resource=res.resource, name=name, how=how,
-            reason=reason)
+    exempt, rules = _exemption(authz, req, user, namespace, obj, old)
+    if exempt is None:
+        refusal = confirm_no_escalation(authz, user, namespace, rules)
+        if refusal is None and res.resource == "clusterroles" and (_aggregates(obj) or _aggregates(old or {})) \
+                and confirm_no_escalation(authz, user, "", FULL_AUTHORITY) is not None:
+            refusal = "must have cluster-admin privileges to use the aggregationRule"
+        if refusal is not None:
+            log("kube-apiserver", "escalation-forbidden", "", user=user.name, resource=res.resource, name=name,
+                refusal=refusal)
+            raise _forbidden(res.resource, name, refusal)
+    how, reason = exempt or ("covered", "")
+    log("kube-apiserver", "escalation-checked", "", user=user.name, resource=res.resource, name=name, how=how,
+        reason=reason)
 
-    if res.resource in ROLES:
-        escalate = role_escalation_authorized(authz, user, res.resource, namespace,
+
+def _exemption(authz: Authorizer, req: Request, user: UserInfo, namespace: str, obj: dict,
+               old: dict | None) -> tuple[tuple[str, str] | None, list[dict]]:
+    """Why the comparison is skipped (escalate, bind, or a garbage-collector-only update), in the storages' order;
+    otherwise the rules granted: a role's own, or those of the role a binding references."""
+    gc_only = old is not None and only_gc_fields_change(obj, old)
+    if req.resource.resource in ROLES:
+        escalate = role_escalation_authorized(authz, user, req.resource.resource, namespace,
                                               "" if req.verb == "create" else req.name)
         if escalate.allowed:
-            return passed("escalate", escalate.reason)
-        if old is not None and only_gc_fields_change(obj, old):
-            return passed("gc")
-        rules = list(obj.get("rules") or [])
-    else:
-        if old is not None and only_gc_fields_change(obj, old):
-            return passed("gc")
-        ref = obj.get("roleRef") or {}
-        bind = binding_authorized(authz, user, ref, namespace)
-        if bind.allowed:
-            return passed("bind", bind.reason)
-        rules = role_reference_rules(authz.roles(), ref, namespace)
-    refusal = confirm_no_escalation(authz, user, namespace, rules)
-    if refusal is None and res.resource == "clusterroles" and (_aggregates(obj) or (old and _aggregates(old))) \
-            and confirm_no_escalation(authz, user, "", FULL_AUTHORITY) is not None:
-        refusal = "must have cluster-admin privileges to use the aggregationRule"
-    if refusal is not None:
-        log("kube-apiserver", "escalation-forbidden", "", user=user.name, resource=res.resource, name=name,
-            refusal=refusal)
-        raise _forbidden(res.resource, name, refusal)
-    passed("covered")
+            return ("escalate", escalate.reason), []
+        return (("gc", ""), []) if gc_only else (None, list(obj.get("rules") or []))
+    if gc_only:
+        return ("gc", ""), []
+    ref = obj.get("roleRef") or {}
+    bind = binding_authorized(authz, user, ref, namespace)
+    if bind.allowed:
+        return ("bind", bind.reason), []
+    return None, role_reference_rules(authz.roles(), ref, namespace)
 
 
 def _aggregates(cluster_role: dict) -> bool:

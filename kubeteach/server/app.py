@@ -27,15 +27,23 @@ from ..cluster import Cluster
 from .http import API, IDLE_TIMEOUT, READ_HEADER_TIMEOUT, TLS, WORKERS, Connections
 
 TICK = 0.05          # real seconds between two advances of the loop
+#: kube-apiserver's --etcd-compaction-interval (real time): each round compacts to the revision of the round before
+COMPACTION_INTERVAL = 300.0
+#: trace records a served cluster keeps (the newest); a long-running server must not grow without bound
+TRACE_LIMIT = 100_000
 
 
 class Server:
     """The cluster behind an HTTPS listener on `address:port` (port 0: any free port)."""
 
     def __init__(self, cluster: Cluster, port: int = 6443, address: str = "127.0.0.1", speed: float = 1.0, *,
-                 header_timeout: float = READ_HEADER_TIMEOUT, idle_timeout: float = IDLE_TIMEOUT):
-        """`header_timeout` and `idle_timeout` are kube-apiserver's ReadHeaderTimeout and IdleTimeout (seconds)."""
+                 header_timeout: float = READ_HEADER_TIMEOUT, idle_timeout: float = IDLE_TIMEOUT,
+                 compaction_interval: float = COMPACTION_INTERVAL, trace_limit: int = TRACE_LIMIT):
+        """`header_timeout` and `idle_timeout` are kube-apiserver's ReadHeaderTimeout and IdleTimeout (seconds);
+        `compaction_interval` its --etcd-compaction-interval; `trace_limit` how many trace records to keep."""
         self.cluster, self.speed = cluster, speed
+        self.compaction_interval, self.trace_limit = compaction_interval, trace_limit
+        self._compact_to = 0                 # the revision seen at the last compaction round, compacted at the next
         self.header_timeout, self.idle_timeout = header_timeout, idle_timeout
         self.lock = threading.RLock()
         self.stopping = threading.Event()
@@ -101,6 +109,8 @@ class Server:
 
     def start(self) -> Server:
         """Serve (an asyncio loop in its own thread) and tick in background threads; returns once listening."""
+        # requests from real clients are inputs no journal replays, and the ticks would grow it without bound
+        self.cluster.journal.close("it was served (kubeteach serve): its inputs came from real clients, unjournaled")
         ready = threading.Event()
         for target, args in ((self._serve_http, (ready,)), (self._tick, ())):
             t = threading.Thread(target=target, args=args, daemon=True, name=f"kubeteach-serve-{target.__name__}")
@@ -172,6 +182,7 @@ class Server:
             sys.stderr.flush()
 
         last, logged = time.monotonic(), len(self.cluster.errors)
+        compacted = last
         while not self.stopping.wait(TICK):
             now = time.monotonic()
             try:
@@ -181,9 +192,29 @@ class Server:
                 for rec in errors[logged:]:
                     log(f"E t={rec.time:.3f}s {rec.actor}: {rec.text()}")
                 logged = len(errors)
+                if now - compacted >= self.compaction_interval:
+                    compacted = now
+                    self.housekeeping()
+                    logged = len(self.cluster.errors)      # all logged above; the list may be shorter now
             except Exception:                       # noqa: BLE001 - the clock must keep going
                 log("E advancing the cluster failed:\n" + traceback.format_exc().rstrip())
             last = now
+
+    def housekeeping(self, lag: bool = True) -> None:
+        """What keeps a long-running server's memory bounded: compact the store as kube-apiserver's compactor does
+        (storage/etcd3/compact.go: each round compacts to the revision the previous round saw, so watchers keep one
+        interval of history; `lag=False` compacts to now), and keep only the newest `trace_limit` trace records."""
+        with self.lock:
+            current = self.cluster.etcd.revision
+            target = self._compact_to if lag else current
+            if target:
+                self.cluster.etcd.compact(target)
+            self._compact_to = current
+            self.cluster.trim_trace(self.trace_limit)
+
+    def compact_now(self) -> None:
+        """Compact the store to its current revision and trim the trace at once (tests, `kubeteach serve` on exit)."""
+        self.housekeeping(lag=False)
 
     def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Run `fn` with the cluster held still."""
