@@ -9,6 +9,7 @@ sigs.k8s.io/yaml, goyaml.v2's alias limit).
 from __future__ import annotations
 
 import base64
+import functools
 import http.client
 import json
 import ssl
@@ -21,6 +22,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import deployment
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kubeteach.apiserver import APIError
 from kubeteach.apiserver.decoding import MAX_DEPTH, loads
@@ -354,3 +358,51 @@ def test_served_writes_with_a_string_replicas_or_nan_are_refused(served):
     code, status = call("POST", base, body)
     assert 400 <= code < 500 and status["reason"] == "BadRequest"
     assert call("GET", f"{base}/nan")[0] == 404
+
+
+# --- the class of fault: whatever a client sends, the API answers an APIError or stores plain JSON -------------
+
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=True), st.text(max_size=5),
+                  st.sampled_from(["nginx", "apps/v1", "Deployment", "v1", "metadata", "spec"]))
+_KEYS = st.sampled_from(["metadata", "spec", "status", "kind", "apiVersion", "labels", "name", "replicas", "selector",
+                         "template", "containers", "image", "matchLabels", "annotations", "finalizers", "uid",
+                         "ownerReferences", "$patch", "resourceVersion", "namespace", "strategy", "maxSurge"])
+_VALUE = st.recursive(_LEAF, lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_KEYS, inner, max_size=4)),
+                      max_leaves=12)
+_JSON_PATCH = st.lists(st.fixed_dictionaries({
+    "op": st.sampled_from(["add", "replace", "remove", "test", "move", "copy"]),
+    "path": st.sampled_from(["/spec/replicas", "/metadata/labels", "/kind", "/metadata", "/spec", "/status", "/x",
+                             "/spec/template/spec/containers/0", "/metadata/name"]),
+    "value": _VALUE, "from": st.sampled_from(["/spec", "/metadata/labels"])}), max_size=3)
+
+
+@functools.cache
+def _fuzz_cluster() -> Cluster:
+    """One API server (no controllers) with the seed's Deployment, shared by the fuzz examples."""
+    c = Cluster(components=[])
+    c.client().create("deployments", deployment(), "default")
+    return c
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(path=st.sampled_from(["strategic", "merge", "json", "update", "status", "scale", "create"]), body=_VALUE,
+       ops=_JSON_PATCH)
+def test_any_body_on_any_write_path_is_refused_cleanly_or_stored_as_plain_json(path, body, ops):
+    c = _fuzz_cluster()
+    admin = c.client()
+    revision = c.etcd.revision
+    try:
+        if path == "json":
+            admin.patch("deployments", "default", "nginx", ops, "json")
+        elif path in ("strategic", "merge"):
+            admin.patch("deployments", "default", "nginx", body, path)
+        elif path == "create":
+            admin.request("create", "deployments", "default", body=body)
+        else:
+            admin.request("update", "deployments", "default", "nginx", "" if path == "update" else path, body=body)
+    except APIError:
+        assert c.etcd.revision == revision          # refused: nothing written
+        return
+    for d in c.list("deployments"):
+        json.dumps(d, allow_nan=False)              # accepted: what is stored is plain JSON
+        assert isinstance(d["spec"]["replicas"], int) and d["kind"] == "Deployment"

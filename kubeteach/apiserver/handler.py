@@ -15,7 +15,7 @@ import jsonpatch
 
 from ..etcd import Etcd, WatchEvent
 from ..objects import Randomness, deep_copy, timestamp
-from . import admission, decoding, defaults, escalation, validation
+from . import admission, decoding, defaults, escalation, schema, validation
 from .authentication import Authenticator, CertificateAuthority, Credentials, UserInfo
 from .errors import APIError, bad_request, forbidden, forbidden_message, invalid, unauthorized
 from .fields import field_matches, parse_field_selector
@@ -67,11 +67,12 @@ class Request:
 
     def describe(self) -> str:
         what = self.resource.kind if self.verb != "list" else self.resource.resource
-        name = self.name or (self.body or {}).get("metadata", {}).get("name", "") if isinstance(self.body, dict) \
-            else self.name
+        meta = self.body.get("metadata") if isinstance(self.body, dict) else None
+        meta = meta if isinstance(meta, dict) else {}        # a hostile body is described, then refused
+        name = self.name or str(meta.get("name") or "")
         target = f' "{name}"' if name else ""
-        if not name and isinstance(self.body, dict) and self.body.get("metadata", {}).get("generateName"):
-            target = f' (generateName "{self.body["metadata"]["generateName"]}")'
+        if not name and meta.get("generateName"):
+            target = f' (generateName "{meta["generateName"]}")'
         sub = f" {self.subresource}" if self.subresource else ""
         return f"{self.verb}{sub} {what.lower()}{target}"
 
@@ -215,6 +216,7 @@ class APIServer:
         decoding.decode_object(req.resource, req.body, req.subresource,
                                req.params.get("fieldValidation") == "Strict")
         obj = deep_copy(req.body)
+        schema.drop_nulls(req.resource.kind, obj)
         obj.setdefault("metadata", {})
         return obj
 
@@ -259,8 +261,11 @@ class APIServer:
         if req.subresource == "scale":
             return self._update_scale(req, old, log)
         obj = patched if patched is not None else self._decode(req)
-        if obj["metadata"].get("name", req.name) != req.name:
-            raise bad_request("the name of the object does not match the name on the URL")
+        if not isinstance(obj.get("metadata"), dict):     # a patch that removed metadata: an empty ObjectMeta
+            obj["metadata"] = {}
+        if obj["metadata"].get("name", req.name) != req.name:   # endpoints/handlers/rest.go checkName
+            raise bad_request(f"the name of the object ({obj['metadata'].get('name') or ''}) does not match the "
+                              f"name on the URL ({req.name})")
         self.storage.prepare_for_update(res, obj, old, req.subresource)
         if req.subresource != "status":
             self._admit_and_validate(req, obj, old, log)
@@ -298,18 +303,20 @@ class APIServer:
         except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, ValueError) as err:
             raise APIError(422, "Invalid", f"the server rejected our request due to an error in our request: {err}"
                            ) from None
-        req.params["patch_rv"] = str((req.body or {}).get("metadata", {}).get("resourceVersion", "")) \
-            if isinstance(req.body, dict) else ""
         # the patched object decodes as the Go type, or the patch is refused (patch.go), whatever its type
         decoding.check_patched(decoding.SCALE if req.subresource == "scale" else req.resource, ptype, req.body,
                                patched)
+        meta = req.body.get("metadata") if isinstance(req.body, dict) else None
+        req.params["patch_rv"] = str(meta.get("resourceVersion", "")) if isinstance(meta, dict) else ""
         if req.subresource == "scale":
             req.body = patched
             return self._update_scale(req, old, log, patched=True)
         for key, value in (("apiVersion", req.resource.api_version), ("kind", req.resource.kind)):
             if patched.get(key) != value:       # decoding sets TypeMeta from the Go type
                 patched[key] = value
-        return self._update(req, log, patched=deep_copy(patched))
+        patched = deep_copy(patched)
+        schema.drop_nulls(req.resource.kind, patched)
+        return self._update(req, log, patched=patched)
 
     def _delete(self, req: Request, log: Callable[..., None]) -> dict:
         """DELETE: admission (NamespaceLifecycle), then the registry; `params["preconditions"]` carries

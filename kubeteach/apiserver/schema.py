@@ -512,6 +512,43 @@ def unknown_fields(kind: str, obj: dict) -> list[str]:
     return _walk(kind, obj)[1]
 
 
+def _zero(t: Any) -> Any:
+    """The JSON a Go zero value of type `t` re-encodes to, for a null inside a list or map."""
+    if type(t) is S or type(t) is M:
+        return {}
+    if type(t) is L:
+        return []
+    if type(t) is Leaf:
+        return {"string": "", "int32": 0, "int64": 0, "bool": False}.get(t.kind, "")
+    return None
+
+
+def _drop_nulls(t: Any, v: Any) -> None:
+    if isinstance(v, dict):
+        fields = t.fields if type(t) is S else None
+        for key in [k for k, item in v.items() if item is None and (fields is not None or type(t) is not M)]:
+            del v[key]                  # null leaves a struct field at its zero value: omitted again on encoding
+        for key, item in v.items():
+            if item is None and type(t) is M:
+                v[key] = _zero(t.elem)
+            elif isinstance(item, (dict, list)):
+                _drop_nulls(fields.get(key, ANY) if fields is not None else t.elem if type(t) is M else ANY, item)
+    elif isinstance(v, list):
+        elem = t.elem if type(t) is L else ANY
+        for i, item in enumerate(v):
+            if item is None and elem is not ANY:
+                v[i] = _zero(elem)
+            elif isinstance(item, (dict, list)):
+                _drop_nulls(elem, item)
+
+
+def drop_nulls(kind: str, obj: dict) -> None:
+    """Decode-then-encode for JSON nulls, in place: encoding/json leaves a field it reads null at its zero value,
+    which encodes as absent (omitempty) or as the zero; so `spec: null` is an empty spec that validation refuses,
+    never a None in the store. Without a schema for `kind`, null fields of objects are dropped."""
+    _drop_nulls(KINDS.get(kind, ANY), obj)
+
+
 def decode_error(kind: str, obj: dict) -> str | None:
     """The type error the JSON decoder stops on (`json: cannot unmarshal ...`, a Quantity's regexp), or None."""
     return _walk(kind, obj)[0]
