@@ -210,3 +210,32 @@ def test_namespace_preconditions_use_the_namespace_registrys_own_words(bare):
     assert bare.get("namespace", "team")["status"]["phase"] == "Active"
     admin.delete("namespaces", "", "team", preconditions={"uid": uid, "resourceVersion": rv})
     assert bare.get("namespace", "team")["status"]["phase"] == "Terminating"
+
+
+def test_namespace_lifecycle_over_https():
+    """The same rules through `kubeteach serve`: the three system namespaces stay, a deleted one terminates and
+    refuses new content with kube-apiserver's 403, and the DELETE answers the Terminating namespace."""
+    from test_server_hardening import call
+
+    from kubeteach.cluster import Cluster
+    from kubeteach.server import Server
+
+    server = Server(Cluster(), port=0, speed=0).start()
+    try:
+        for ns in ("default", "kube-system", "kube-public"):
+            code, body = call(server, "DELETE", f"/api/v1/namespaces/{ns}")
+            assert (code, body["reason"], body["message"]) == (
+                403, "Forbidden", f'namespaces "{ns}" is forbidden: this namespace may not be deleted')
+        assert call(server, "POST", "/api/v1/namespaces",
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})[0] == 201
+        code, body = call(server, "DELETE", "/api/v1/namespaces/team")
+        assert code == 200 and body["kind"] == "Namespace" and body["status"]["phase"] == "Terminating"
+        code, body = call(server, "POST", "/api/v1/namespaces/team/pods", pod("late"))
+        assert (code, body["reason"], body["message"]) == (
+            403, "Forbidden", 'pods "late" is forbidden: unable to create new content in namespace team because it '
+                              "is being terminated")
+        with server.lock:
+            server.cluster.run(seconds=30)
+        assert call(server, "GET", "/api/v1/namespaces/team")[0] == 404
+    finally:
+        server.stop()

@@ -274,6 +274,26 @@ def test_deeply_nested_json_is_400(served):
     assert call(served, "GET", "/version")[0] == 200
 
 
+def test_yaml_bodies_are_read_as_kubectl_reads_manifests_no_bomb_no_nan(served):
+    """application/yaml request bodies go through sigs.k8s.io/yaml's rules: a bomb is refused before it expands,
+    NaN is no JSON number, and a YAML date stays a string; nothing is written."""
+    revision = served.cluster.etcd.revision
+    bomb = (ROOT / "data/bad/42-yaml-bomb.yaml").read_bytes()
+    code, body = call(served, "POST", "/apis/apps/v1/namespaces/default/deployments", bomb,
+                      {"Content-Type": "application/yaml"})
+    assert status_of(body) == (400, "BadRequest", "error converting YAML to JSON: yaml: document contains "
+                                                  "excessive aliasing")
+    nan = b"apiVersion: v1\nkind: Pod\nmetadata: {name: nan}\nspec:\n  containers: [{name: a, image: nginx}]\n" \
+          b"  activeDeadlineSeconds: .nan\n"
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods", nan, {"Content-Type": "application/yaml"})
+    assert status_of(body) == (400, "BadRequest", "error converting YAML to JSON: json: unsupported value: NaN")
+    assert served.cluster.etcd.revision == revision
+    dated = b"apiVersion: v1\nkind: Pod\nmetadata: {name: dated, annotations: {when: 2026-01-01}}\n" \
+            b"spec: {containers: [{name: a, image: nginx}]}\n"
+    code, body = call(served, "POST", "/api/v1/namespaces/default/pods", dated, {"Content-Type": "application/yaml"})
+    assert code == 201 and body["metadata"]["annotations"] == {"when": "2026-01-01"}
+
+
 # --- timeouts -----------------------------------------------------------------------------------------------------
 
 def test_a_client_sending_headers_too_slowly_is_cut_off(served):

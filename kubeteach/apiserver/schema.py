@@ -524,28 +524,32 @@ def _zero(t: Any) -> Any:
 
 
 def _drop_nulls(t: Any, v: Any) -> None:
-    if isinstance(v, dict):
-        fields = t.fields if type(t) is S else None
-        for key in [k for k, item in v.items() if item is None and (fields is not None or type(t) is not M)]:
+    if t is ANY:                        # untyped here (or metav1.Time, whose zero encodes as null): kept as given
+        return
+    if isinstance(v, dict) and type(t) is S:
+        for key in [k for k, item in v.items() if item is None and t.fields.get(k, ANY) is not ANY]:
             del v[key]                  # null leaves a struct field at its zero value: omitted again on encoding
         for key, item in v.items():
-            if item is None and type(t) is M:
+            if isinstance(item, (dict, list)):
+                _drop_nulls(t.fields.get(key, ANY), item)
+    elif isinstance(v, dict) and type(t) is M:
+        for key, item in v.items():
+            if item is None:
                 v[key] = _zero(t.elem)
             elif isinstance(item, (dict, list)):
-                _drop_nulls(fields.get(key, ANY) if fields is not None else t.elem if type(t) is M else ANY, item)
-    elif isinstance(v, list):
-        elem = t.elem if type(t) is L else ANY
+                _drop_nulls(t.elem, item)
+    elif isinstance(v, list) and type(t) is L:
         for i, item in enumerate(v):
-            if item is None and elem is not ANY:
-                v[i] = _zero(elem)
+            if item is None and t.elem is not ANY:
+                v[i] = _zero(t.elem)
             elif isinstance(item, (dict, list)):
-                _drop_nulls(elem, item)
+                _drop_nulls(t.elem, item)
 
 
 def drop_nulls(kind: str, obj: dict) -> None:
     """Decode-then-encode for JSON nulls, in place: encoding/json leaves a field it reads null at its zero value,
     which encodes as absent (omitempty) or as the zero; so `spec: null` is an empty spec that validation refuses,
-    never a None in the store. Without a schema for `kind`, null fields of objects are dropped."""
+    never a None in the store. Fields without a schema here (and metav1.Time's null) are kept as given."""
     _drop_nulls(KINDS.get(kind, ANY), obj)
 
 

@@ -15,7 +15,7 @@ import yaml
 from ..apiserver import APIError
 from ..apiserver.decoding import go_quote, loads
 from ..objects import deep_copy, parse_selector
-from .manifests import KubectlError, YAMLToJSONError, _yaml_problem, load_yaml
+from .manifests import KubectlError, YAMLToJSONError, load_yaml, yaml_problem
 
 
 def server_error(e: APIError) -> str:
@@ -204,7 +204,7 @@ def patch(ctx: Context) -> int:
         try:
             body = load_yaml(content)
         except yaml.YAMLError as e:
-            raise KubectlError(f"unable to parse {go_quote(text)}: {_yaml_problem(e)}") from None
+            raise KubectlError(f"unable to parse {go_quote(text)}: {yaml_problem(e)}") from None
         except YAMLToJSONError as e:
             raise KubectlError(f"unable to parse {go_quote(text)}: {e}") from None
     if refused is None and (ptype == "json" and not isinstance(body, list) or ptype != "json" and

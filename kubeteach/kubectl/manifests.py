@@ -42,7 +42,7 @@ GO_YAML_CONTEXTS = {"while parsing a block mapping": "did not find expected key"
 STOP_VALIDATE = "if you choose to ignore these errors, turn validation off with --validate=false"
 
 
-def _yaml_problem(err: yaml.YAMLError) -> str:
+def yaml_problem(err: yaml.YAMLError) -> str:
     """go-yaml's error text: `yaml: line N: problem`; scanner errors count lines from 1, parser errors (a go-yaml
     quirk kept by kubectl) from 0, falling back to the context's line, and no line at all when it is 0."""
     problem = getattr(err, "problem", None) or str(err)
@@ -296,7 +296,7 @@ def _decode_yaml(text: str) -> tuple[list[object], str]:
         try:
             values.append(load_yaml(chunk))
         except yaml.YAMLError as err:
-            return values, f"error converting YAML to JSON: {_yaml_problem(err)}"
+            return values, f"error converting YAML to JSON: {yaml_problem(err)}"
         except YAMLToJSONError as err:
             return values, f"error converting YAML to JSON: {err}"
     return values, ""

@@ -34,6 +34,7 @@ from ..apiserver.fields import field_matches, parse_field_selector
 from ..apiserver.registry import to_object
 from ..apiserver.resources import BY_RESOURCE, Resource
 from ..etcd import Compacted
+from ..kubectl.manifests import YAMLToJSONError, load_yaml, yaml_problem
 from ..objects import parse_selector, selector_matches
 from . import discovery, protobuf
 from .tables import table, wants_table
@@ -254,11 +255,15 @@ class API:
         ctype = self.media_type(request)
         if ctype == protobuf.MEDIA_TYPE:
             return protobuf.decode(raw)
-        if ctype == "application/yaml":
+        if ctype == "application/yaml":     # sigs.k8s.io/yaml, as kubectl reads manifests: no bombs, plain JSON out
             try:
-                return yaml.safe_load(raw)
+                return load_yaml(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise bad_request("error converting YAML to JSON: yaml: invalid leading UTF-8 octet") from None
             except yaml.YAMLError as err:
-                raise bad_request(f"error converting YAML to JSON: yaml: {err}") from None
+                raise bad_request(f"error converting YAML to JSON: {yaml_problem(err)}") from None
+            except YAMLToJSONError as err:
+                raise bad_request(f"error converting YAML to JSON: {err}") from None
         return loads(raw)
 
     def check_media_type(self, request: web.BaseRequest) -> None:
