@@ -294,6 +294,23 @@ def test_yaml_bodies_are_read_as_kubectl_reads_manifests_no_bomb_no_nan(served):
     assert code == 201 and body["metadata"]["annotations"] == {"when": "2026-01-01"}
 
 
+def test_authorization_comes_before_the_body(served):
+    """kube-apiserver's filters run before its handlers read the body: a user RBAC refuses gets 403 whatever the body
+    is (broken, too large, of an unknown type), and the refusal is in the trace."""
+    forbidden = 'deployments.apps is forbidden: User "dev" cannot create resource "deployments" in API group "apps" ' \
+                'in the namespace "default"'
+    path = "/apis/apps/v1/namespaces/default/deployments"
+    for body, ctype in ((b"{not json", "application/json"), (b"x" * (4 * 1024 * 1024), "application/json"),
+                        (b"\x00\x01", "text/plain"), (b"[1, NaN]", "application/json")):
+        code, answer = call(served, "POST", path, body, {"Content-Type": ctype}, user="dev")
+        assert status_of(answer) == (403, "Forbidden", forbidden), body[:20]
+    code, answer = call(served, "PATCH", f"{path}/nope", b"{", {"Content-Type": "text/plain"}, user="dev")
+    assert status_of(answer)[:2] == (403, "Forbidden")
+    assert any(r.action == "forbidden" and r.detail.get("user") == "dev" for r in served.cluster.trace)
+    code, answer = call(served, "POST", path, b"{not json", {"Content-Type": "application/json"})
+    assert code == 400                                  # admin passes the filters and meets the decoder
+
+
 # --- timeouts -----------------------------------------------------------------------------------------------------
 
 def test_a_client_sending_headers_too_slowly_is_cut_off(served):

@@ -113,14 +113,15 @@ class APIServer:
 
     # --- the pipeline -----------------------------------------------------------------------------------------
 
-    def handle(self, req: Request) -> Any:
-        """Serve one request; returns the object (or list, or watcher) or raises APIError after recording why."""
+    def handle(self, req: Request, authorize_only: bool = False) -> Any:
+        """Serve one request; returns the object (or list, or watcher) or raises APIError after recording why.
+        `authorize_only`: stop after the filters (authentication, impersonation, authorization)."""
         log = self._logger(req)
         log(req.actor, "request", req.path, method=req.method, what=req.describe(),
             user=req.as_user, verbose=req.verbose)
         try:
             try:
-                return self._serve(req, log)
+                return self._serve(req, log, authorize_only)
             except ConnectionError as unreachable:      # etcd_remote.EtcdUnavailable: nothing was written
                 # The etcd client waits for a connection until the request's deadline; then the handler answers
                 # NewTimeoutError (apimachinery/pkg/api/errors): writes after handlers/rest.go's 34 s
@@ -144,7 +145,25 @@ class APIServer:
                 self.record(actor, action, obj, **detail)
         return log
 
-    def _serve(self, req: Request, log: Callable[..., None]) -> Any:
+    def check_access(self, req: Request) -> None:
+        """The filters alone, for a server that has not read the body yet (kube-apiserver authenticates and
+        authorizes before a handler reads it, so a 401 or 403 never depends on the body): quiet when they pass;
+        a refusal is traced as `handle` traces it, and raised."""
+        try:
+            self._authorize(req, lambda *args, **kwargs: None)
+        except APIError:
+            self.handle(req, authorize_only=True)
+            raise
+
+    def _serve(self, req: Request, log: Callable[..., None], authorize_only: bool = False) -> Any:
+        self._authorize(req, log)
+        if authorize_only:
+            return None
+        handler = getattr(self, f"_{req.verb}")
+        return handler(req, log)
+
+    def _authorize(self, req: Request, log: Callable[..., None]) -> None:
+        """Authentication, then impersonation, then RBAC on the request's attributes; sets `req.user`."""
         user = self.authn.authenticate(req.credentials)
         if user is None:
             log("kube-apiserver", "unauthenticated", "", credentials=req.credentials.kind if req.credentials
@@ -166,8 +185,6 @@ class APIServer:
                                               attrs.namespace, req.name))
         log("kube-apiserver", "authorized", "", verb=req.verb, resource=req.resource.group_resource,
             namespace=attrs.namespace, reason=decision.reason)
-        handler = getattr(self, f"_{req.verb}")
-        return handler(req, log)
 
     # --- reads --------------------------------------------------------------------------------------------------
 

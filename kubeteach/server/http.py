@@ -364,6 +364,12 @@ class API:
         body: Any = None
         if verb in ("list", "watch", "deletecollection"):
             fields = self.list_params(r, query, params)
+        imp = self.impersonation(request)
+        if verb in ("create", "update", "patch", "delete", "deletecollection"):
+            # the filters run before the handler reads the body: a 401/403 never depends on it
+            await self.call(self.app.cluster.api.check_access, Request(
+                verb, res, r.namespace if res.namespaced else "", r.name, r.subresource, None, creds,
+                self.actor(request), {}, verbose=True, **imp))
         if verb in ("create", "update", "patch"):
             for key in ("fieldValidation", "dryRun"):
                 if key in query:
@@ -384,7 +390,7 @@ class API:
         if verb == "watch":
             return await self.watch(request, r, query, params, fields, creds)
         req = Request(verb, res, r.namespace if res.namespaced else "", r.name, r.subresource, body, creds,
-                      self.actor(request), params, verbose=True, **self.impersonation(request))
+                      self.actor(request), params, verbose=True, **imp)
         result = await self.call(self.respond, req, query, request.headers.get("Accept", ""))
         if isinstance(result, str):
             return text_response(200, result)
