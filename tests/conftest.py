@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -96,3 +99,25 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Run from the repository root, where `data/deployment.yaml` lives."""
     monkeypatch.chdir(ROOT)
     return ROOT
+
+
+@contextmanager
+def serve_cli(tmp_path: Path, kubeconfig: Path, *flags: str, speed: int = 100, cwd: Path = ROOT,
+              state_dir: bool = True) -> Iterator[subprocess.Popen]:
+    """`kubeteach serve` in a subprocess on a free port, yielded once its kubeconfig is written; stopped after.
+    Its CA directory goes in tmp_path (`state_dir=False` or a `--dir` flag: where serve itself puts it)."""
+    state = ("--dir", str(tmp_path / "serve-state")) if state_dir and "--dir" not in flags else ()
+    proc = subprocess.Popen([sys.executable, "-m", "kubeteach.cli", "serve", "--port", "0", "--kubeconfig",
+                             str(kubeconfig), "--speed", str(speed), *state, *flags], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not kubeconfig.exists():
+            if proc.poll() is not None:
+                raise AssertionError(proc.stdout.read() + proc.stderr.read())
+            assert time.monotonic() < deadline, "kubeteach serve wrote no kubeconfig in 60s"
+            time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -14,14 +14,13 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, serve_cli
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -185,23 +184,9 @@ def test_the_authenticator_checks_validity_on_the_clock_each_certificate_was_dat
 
 # --- the served cluster's CA is its own --------------------------------------------------------------------------
 
-@contextmanager
-def _serve_cli(tmp_path: Path, kubeconfig: Path, *flags: str) -> Iterator[subprocess.Popen]:
-    """`kubeteach serve` in a subprocess on a free port (cwd tmp_path), until its kubeconfig exists."""
-    proc = subprocess.Popen([sys.executable, "-m", "kubeteach.cli", "serve", "--port", "0", "--kubeconfig",
-                             str(kubeconfig), "--speed", "10", *flags], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not kubeconfig.exists():
-            if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read() + proc.stderr.read())
-            assert time.monotonic() < deadline, "kubeteach serve wrote no kubeconfig in 60s"
-            time.sleep(0.1)
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def _serve_cli(tmp_path: Path, kubeconfig: Path, *flags: str):
+    """`kubeteach serve` in a subprocess (cwd tmp_path, so its default CA directory is the test's)."""
+    return serve_cli(tmp_path, kubeconfig, *flags, speed=10, cwd=tmp_path, state_dir=False)
 
 
 def test_the_real_kubectl_trusts_a_fresh_ca_and_a_kubeconfig_keeps_working_after_a_restart(tmp_path):

@@ -8,14 +8,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, serve_cli
 
 from kubeteach.apiserver.escalation import (
     breakdown_rule,
@@ -371,24 +369,13 @@ def kubectl(tmp_path: Path) -> Iterator:
     """`kubeteach serve` in a subprocess on a free port and a function running the real kubectl (as in
     tests/test_server.py)."""
     kubeconfig = tmp_path / "kubeconfig"
-    proc = subprocess.Popen([sys.executable, "-m", "kubeteach.cli", "serve", "--port", "0", "--kubeconfig",
-                             str(kubeconfig), "--speed", "100"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not kubeconfig.exists():
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline, "kubeteach serve wrote no kubeconfig in 60s"
-            time.sleep(0.1)
+    with serve_cli(tmp_path, kubeconfig):
         env = {"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
         def run(*args: str) -> subprocess.CompletedProcess:
             return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], cwd=tmp_path, env=env,
                                   capture_output=True, text=True, timeout=120)
         yield run
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def binding(name: str, role_kind: str, role_name: str, kind: str = "RoleBinding") -> str:

@@ -10,8 +10,6 @@ import os
 import shutil
 import ssl
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import ROOT, serve_cli
 
 from kubeteach.apiserver import APIError
 from kubeteach.apiserver.fields import field_matches, parse_field_selector
@@ -252,15 +250,7 @@ def test_the_official_python_client_lists_creates_and_watches(served):
 def kubectl(tmp_path: Path) -> Iterator:
     """`kubeteach serve` in a subprocess on a free port (100x speed) and a function running the real kubectl."""
     kubeconfig = tmp_path / "kubeconfig"
-    proc = subprocess.Popen([sys.executable, "-m", "kubeteach.cli", "serve", "--port", "0", "--kubeconfig",
-                             str(kubeconfig), "--speed", "100"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not kubeconfig.exists():
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline, "kubeteach serve wrote no kubeconfig in 60s"
-            time.sleep(0.1)
+    with serve_cli(tmp_path, kubeconfig):
         env = {"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
         def run(args: str, ok: bool = True) -> subprocess.CompletedProcess:
@@ -270,9 +260,6 @@ def kubectl(tmp_path: Path) -> Iterator:
                 assert result.returncode == 0, f"kubectl {args}: {result.stderr}"
             return result
         yield run
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @needs_kubectl

@@ -13,16 +13,13 @@ import functools
 import http.client
 import json
 import ssl
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import deployment
+from conftest import deployment, serve_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -305,16 +302,7 @@ def test_request_bodies_decode_with_go_json_errors():
 def served(tmp_path: Path) -> Iterator[tuple[http.client.HTTPSConnection, dict]]:
     """`kubeteach serve` in a subprocess, and an HTTPS connection with the admin client certificate."""
     kubeconfig = tmp_path / "kubeconfig"
-    proc = subprocess.Popen([sys.executable, "-m", "kubeteach.cli", "serve", "--port", "0", "--kubeconfig",
-                             str(kubeconfig), "--speed", "100"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not kubeconfig.exists() or not kubeconfig.read_text().strip():
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "kubeteach serve wrote no kubeconfig in 60s"
-            time.sleep(0.1)
-        time.sleep(0.2)         # the file is written in one go; let the writer finish
+    with serve_cli(tmp_path, kubeconfig):        # written whole, then renamed into place
         config = yaml.safe_load(kubeconfig.read_text())
         cluster = config["clusters"][0]["cluster"]
         user = next(u["user"] for u in config["users"] if u["name"] == "admin")
@@ -333,11 +321,6 @@ def served(tmp_path: Path) -> Iterator[tuple[http.client.HTTPSConnection, dict]]
             conn.close()
             return out
         yield call
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
 
 
 def test_served_writes_with_a_string_replicas_or_nan_are_refused(served):

@@ -90,11 +90,11 @@ def _innermost(text: str, pos: int) -> str:
     return stack[-1] if stack else ""
 
 
-def syntax_message(text: str, err: json.JSONDecodeError) -> str:
-    """encoding/json's SyntaxError text for the mistake Python's decoder stopped on."""
+def syntax_error(text: str, err: json.JSONDecodeError) -> str | None:
+    """encoding/json's SyntaxError text (`invalid character 'x' after object key`) for the mistake Python's decoder
+    stopped on; None when the input just ended."""
     if err.pos >= len(text.rstrip()):
-        return "unexpected end of JSON input"
-    c = text[err.pos]
+        return None
     if err.msg.startswith("Expecting ',' delimiter"):
         context = "after object key:value pair" if _innermost(text, err.pos) == "{" else "after array element"
     elif err.msg.startswith("Expecting ':'"):
@@ -107,7 +107,12 @@ def syntax_message(text: str, err: json.JSONDecodeError) -> str:
         context = "after top-level value"
     else:
         context = "looking for beginning of value"
-    return f"invalid character {_go_char(c)} {context}"
+    return f"invalid character {_go_char(text[err.pos])} {context}"
+
+
+def syntax_message(text: str, err: json.JSONDecodeError) -> str:
+    """The decoder's message for a request body that is not JSON."""
+    return syntax_error(text, err) or "unexpected end of JSON input"
 
 
 def parse(raw: bytes | str) -> Any:

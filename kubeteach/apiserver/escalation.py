@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..trace import narrative
 from .authentication import UserInfo
+from .decoding import go_quote
 from .errors import APIError
 from .rbac import Attributes, Authorizer, Decision, role_reference_rules
 
@@ -98,23 +99,6 @@ def compact_rules(rules: list[dict]) -> list[dict]:
         else:
             simple[key] = {k: list(v) for k, v in rule.items()}
     return compacted + list(simple.values())
-
-
-def go_quote(text: str) -> str:
-    """strconv.Quote, as fmt's %q writes a string."""
-    escapes = {'"': '\\"', "\\": "\\\\", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
-               "\t": "\\t", "\v": "\\v"}
-    out = []
-    for ch in text:
-        if ch in escapes:
-            out.append(escapes[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
-    return '"' + "".join(out) + '"'
 
 
 def go_quote_list(values: list[str] | tuple[str, ...]) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..apiserver.decoding import MAX_DEPTH, SyntaxProblem, parse
+from ..apiserver.decoding import MAX_DEPTH, SyntaxProblem, parse, syntax_error
 
 
 class KubectlError(Exception):
@@ -57,47 +57,10 @@ def yaml_problem(err: yaml.YAMLError) -> str:
     return f"yaml: line {line}: {problem}" if line else f"yaml: {problem}"
 
 
-def _go_quote_char(c: str) -> str:
-    """encoding/json quoteChar: the offending byte as Go prints it in a SyntaxError."""
-    if c == "'":
-        return "'\\''"
-    if c == '"':
-        return "'\"'"
-    return "'" + json.dumps(c)[1:-1] + "'"
-
-
 def _json_problem(text: str, err: json.JSONDecodeError) -> str:
     """encoding/json's SyntaxError for the same mistake, as YAMLOrJSONDecoder wraps it (`json: offset N: ...`)."""
-    if err.pos >= len(text.rstrip()):
-        return "unexpected EOF"
-    c = text[err.pos]
-    if err.msg.startswith("Expecting ',' delimiter"):
-        context = "after object key:value pair" if _innermost(text, err.pos) == "{" else "after array element"
-    elif err.msg.startswith("Expecting ':'"):
-        context = "after object key"
-    elif err.msg.startswith("Expecting property name"):
-        context = "looking for beginning of object key string"
-    elif err.msg.startswith("Invalid control character"):
-        context = "in string literal"
-    else:
-        context = "looking for beginning of value"
-    return f"json: offset {err.pos + 1}: invalid character {_go_quote_char(c)} {context}"
-
-
-def _innermost(text: str, pos: int) -> str:
-    """The bracket (`{` or `[`) that encloses `pos`, skipping string literals."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for ch in text[:pos]:
-        if in_string:
-            escaped, in_string = (False, True) if escaped else (ch == "\\", ch != '"')
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append(ch)
-        elif ch in "}]" and stack:
-            stack.pop()
-    return stack[-1] if stack else ""
+    problem = syntax_error(text, err)
+    return f"json: offset {err.pos + 1}: {problem}" if problem else "unexpected EOF"
 
 
 def _yaml_chunks(text: str) -> list[str]:
