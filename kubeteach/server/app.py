@@ -24,7 +24,8 @@ from typing import Any
 import yaml
 
 from ..cluster import Cluster
-from .http import API, IDLE_TIMEOUT, READ_HEADER_TIMEOUT, TLS, WORKERS, Connections
+from .connection import IDLE_TIMEOUT, READ_HEADER_TIMEOUT, TLS, Connections
+from .http import API, WORKERS
 
 TICK = 0.05          # real seconds between two advances of the loop
 #: kube-apiserver's --etcd-compaction-interval (real time): each round compacts to the revision of the round before

@@ -20,15 +20,14 @@ import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import yaml
-from aiohttp import HttpVersion11, web
+from aiohttp import web
 
 from ..apiserver import APIError, Credentials, Request, reviews
-from ..apiserver.decoding import loads
+from ..apiserver.decoding import go_quote, loads
 from ..apiserver.errors import bad_request
 from ..apiserver.fields import field_matches, parse_field_selector
 from ..apiserver.registry import to_object
@@ -43,9 +42,6 @@ if TYPE_CHECKING:
     from .app import Server
 
 MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024   # server/config.go MaxRequestBodyBytes; handlers/rest.go limitedReadBody
-MAX_HEADER_BYTES = 1 << 20                 # secure_serving.go MaxHeaderBytes; net/http reads 4096 bytes beyond it
-READ_HEADER_TIMEOUT = 32.0                 # secure_serving.go ReadHeaderTimeout (also bounds the TLS handshake)
-IDLE_TIMEOUT = 90.0                        # secure_serving.go IdleTimeout: a keep-alive connection left idle
 WATCH_TIMEOUT = 1800.0                     # real seconds a watch stays open without timeoutSeconds
 WATCH_BUFFER = 10000                       # events queued for a client that does not read before its watch ends
 WORKERS = 16                               # threads serving requests against the cluster
@@ -79,17 +75,13 @@ def unsupported_media_type(accepted: tuple[str, ...] | list[str]) -> APIError:
                     f"types include: {', '.join(accepted)}")
 
 
-def _go_quote(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def parse_int(value: str) -> int:
     """strconv.ParseInt(value, 10, 64) with its error, as the query parameter codec reports it (400 BadRequest)."""
     if not re.fullmatch(r"[+-]?[0-9]+", value):
-        raise bad_request(f"strconv.ParseInt: parsing {_go_quote(value)}: invalid syntax")
+        raise bad_request(f"strconv.ParseInt: parsing {go_quote(value)}: invalid syntax")
     number = int(value)
     if not -(2**63) <= number < 2**63:
-        raise bad_request(f"strconv.ParseInt: parsing {_go_quote(value)}: value out of range")
+        raise bad_request(f"strconv.ParseInt: parsing {go_quote(value)}: value out of range")
     return number
 
 
@@ -101,7 +93,7 @@ def resource_version_error(rv: str) -> str | None:
     why = "invalid syntax" if not re.fullmatch(r"[0-9]+", rv) else "value out of range" if int(rv) >= 2**64 else ""
     if not why:
         return None
-    return f"resourceVersion: Invalid value: {_go_quote(rv)}: strconv.ParseUint: parsing {_go_quote(rv)}: {why}"
+    return f"resourceVersion: Invalid value: {go_quote(rv)}: strconv.ParseUint: parsing {go_quote(rv)}: {why}"
 
 
 @dataclass
@@ -607,116 +599,4 @@ REVIEWS = {"/apis/authorization.k8s.io/v1/selfsubjectaccessreviews": API.access_
            "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews": API.self_subject_rules_review}
 
 
-# --- connections --------------------------------------------------------------------------------------------------
-
-class Connection(web.RequestHandler):
-    """aiohttp's connection handler with net/http's limits: the header block must arrive within `header_timeout`
-    of the connection (or of the next request's first byte) and stay within MaxHeaderBytes; an unparsable request
-    gets net/http's plain-text answer (`400 Bad Request`, `431 Request Header Fields Too Large`) and a close."""
-
-    header_timeout = READ_HEADER_TIMEOUT
-    max_header_bytes = MAX_HEADER_BYTES
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
-        self._header_bytes = 0
-        self._payload: Any = None
-        self._header_timer: asyncio.TimerHandle | None = self._loop.call_later(self.header_timeout, self._too_slow)
-
-    def _between_requests(self) -> bool:
-        return not self._messages and not self._request_in_progress and \
-            (self._payload is None or self._payload.is_eof())
-
-    def data_received(self, data: bytes) -> None:
-        if self._header_timer is None and self._between_requests():
-            self._header_timer = self._loop.call_later(self.header_timeout, self._too_slow)
-            self._header_bytes = 0
-        if self._header_timer is not None:
-            self._header_bytes += len(data)
-            if self._header_bytes > self.max_header_bytes + 4096:
-                self._refuse(431)
-                return
-        before = self._request_count
-        super().data_received(data)
-        if self._request_count > before:
-            self._payload = self._messages[-1][1] if self._messages else None
-            self._cancel_timer()
-
-    def _cancel_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _too_slow(self) -> None:
-        """ReadHeaderTimeout: net/http closes the connection without an answer."""
-        self._header_timer = None
-        if self.transport is not None and not self._request_in_progress:
-            self.force_close()
-            self.transport.close()
-
-    def _refuse(self, code: int) -> None:
-        self._cancel_timer()
-        if self.transport is not None:
-            self.transport.write(_go_error(code))
-            self.force_close()
-            self.transport.close()
-
-    def connection_lost(self, exc: BaseException | None) -> None:
-        self._cancel_timer()
-        super().connection_lost(exc)
-
-    def handle_error(self, request: Any, status: int = 500, exc: BaseException | None = None,
-                     message: str | None = None) -> web.StreamResponse:
-        if status == 500:
-            return super().handle_error(request, status, exc, message)
-        text = f"{status} {HTTPStatus(status).phrase}"      # net/http: the status line again as the body
-        try:                        # an unparsable request has no version of its own; net/http answers in HTTP/1.1
-            request._version = HttpVersion11
-        except AttributeError:
-            pass
-        resp = text_response(status, text)
-        resp.force_close()
-        return resp
-
-
-def _go_error(code: int) -> bytes:
-    text = f"{code} {HTTPStatus(code).phrase}"
-    return (f"HTTP/1.1 {text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n{text}"
-            ).encode()
-
-
-class TLS(asyncio.sslproto.SSLProtocol):
-    """asyncio's TLS layer, except that a failed handshake (a client certificate the CA did not sign) sends its
-    alert before the connection closes, as Go's crypto/tls does: the client learns why (`remote error: tls: ...`)
-    instead of seeing a reset."""
-
-    def _do_handshake(self) -> None:
-        try:
-            self._sslobj.do_handshake()
-        except asyncio.sslproto.SSLAgainErrors:
-            self._process_outgoing()
-        except ssl.SSLError as exc:
-            self._process_outgoing()                        # flush the alert OpenSSL wrote
-            self._on_handshake_complete(exc)
-        else:
-            self._on_handshake_complete(None)
-
-
-class Connections(web.Server):
-    """aiohttp's low-level server making `Connection`s, with kube-apiserver's limits."""
-
-    def __init__(self, handler: API, header_timeout: float = READ_HEADER_TIMEOUT, idle_timeout: float = IDLE_TIMEOUT,
-                 **kwargs: Any):
-        # aiohttp's per-line limits stay above net/http's whole-header limit, which Connection enforces itself
-        limit = MAX_HEADER_BYTES + 4096
-        super().__init__(handler, handler_cancellation=True, keepalive_timeout=idle_timeout, access_log=None,
-                         max_line_size=limit, max_field_size=limit, max_headers=limit // 4, **kwargs)
-        self.header_timeout = header_timeout
-
-    def __call__(self) -> Connection:
-        conn = Connection(self, loop=self._loop, **self._kwargs)
-        conn.header_timeout = self.header_timeout
-        return conn
-
-
-__all__ = ["API", "Connection", "Connections", "MAX_REQUEST_BODY_BYTES", "Route", "parse_int", "route"]
+__all__ = ["API", "MAX_REQUEST_BODY_BYTES", "Route", "parse_int", "route", "text_response"]
