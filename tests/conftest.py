@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the real kubectl the project pins (scripts/kubectl.sh puts v1.35 in .venv/bin; `make test` runs it first), never
+#: whichever kubectl is on PATH; KUBECTL=/path/to/kubectl points the tests at another one on purpose
+KUBECTL = os.environ.get("KUBECTL") or str(ROOT / ".venv/bin/kubectl")
+
+
+@pytest.fixture
+def pinned_kubectl() -> str:
+    """The pinned kubectl's path; the test fails (never skips) when it is missing."""
+    assert Path(KUBECTL).exists(), f"{KUBECTL} is missing: run `bash scripts/kubectl.sh` (make test does)"
+    return KUBECTL
 
 DEPLOYMENT = textwrap.dedent("""\
     apiVersion: apps/v1

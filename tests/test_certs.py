@@ -9,7 +9,6 @@ import base64
 import datetime as dt
 import http.client
 import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, serve_cli
+from conftest import KUBECTL, serve_cli
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -33,8 +32,6 @@ from kubeteach.objects import EPOCH
 from kubeteach.server import Server
 from kubeteach.server.command import is_loopback
 
-KUBECTL = os.environ.get("KUBECTL") or (str(ROOT / ".venv/bin/kubectl") if (ROOT / ".venv/bin/kubectl").exists()
-                                        else shutil.which("kubectl"))
 YEAR = dt.timedelta(days=365)
 
 
@@ -96,7 +93,7 @@ def _https_get(server: Server, kubeconfig: Path, path: str, cert: bytes, key: by
 
 
 def _kubectl(kubeconfig: Path, args: list[str], home: Path) -> subprocess.CompletedProcess:
-    assert KUBECTL, "no kubectl binary (bash scripts/kubectl.sh installs one into .venv/bin)"
+    assert Path(KUBECTL).exists(), f"{KUBECTL} is missing: run `bash scripts/kubectl.sh` (make test does)"
     return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True,
                           timeout=60, env={"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")})
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, serve_cli
+from conftest import KUBECTL, ROOT, serve_cli
 
 from kubeteach.apiserver.escalation import (
     breakdown_rule,
@@ -360,9 +360,6 @@ def test_only_gc_fields_change_ignores_owner_references_finalizers_and_empty_fie
 
 
 # --- the real kubectl against `kubeteach serve` -------------------------------------------------------------------
-
-KUBECTL = str(ROOT / ".venv/bin/kubectl")
-
 
 @pytest.fixture
 def kubectl(tmp_path: Path) -> Iterator:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import ssl
 import subprocess
 import urllib.error
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, serve_cli
+from conftest import KUBECTL, ROOT, serve_cli
 
 from kubeteach.apiserver import APIError
 from kubeteach.apiserver.fields import field_matches, parse_field_selector
@@ -26,9 +25,7 @@ from kubeteach.server import discovery, protobuf
 from kubeteach.server.http import route
 from kubeteach.server.tables import table, wants_table
 
-KUBECTL = os.environ.get("KUBECTL") or (str(ROOT / ".venv/bin/kubectl") if (ROOT / ".venv/bin/kubectl").exists()
-                                        else shutil.which("kubectl"))
-needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="no kubectl binary (bash scripts/kubectl.sh installs one)")
+needs_kubectl = pytest.mark.usefixtures("pinned_kubectl")
 
 
 # --- pieces -------------------------------------------------------------------------------------------------------

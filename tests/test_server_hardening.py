@@ -18,14 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, deployment, pod
+from conftest import KUBECTL, ROOT, deployment, pod
 
 from kubeteach.apiserver.podlogs import pod_log
 from kubeteach.cluster import Cluster
 from kubeteach.server import Server
 from kubeteach.server.http import MAX_REQUEST_BODY_BYTES, route
 
-KUBECTL = ROOT / ".venv/bin/kubectl"
 NOT_FOUND = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
              "message": "the server could not find the requested resource", "reason": "NotFound", "details": {},
              "code": 404}
