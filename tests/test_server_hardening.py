@@ -310,6 +310,19 @@ def test_authorization_comes_before_the_body(served):
     assert code == 400                                  # admin passes the filters and meets the decoder
 
 
+def test_a_compressed_body_is_not_inflated(served):
+    """net/http hands kube-apiserver the body as sent: `Content-Encoding: gzip` is not decoded (so no gzip bomb is
+    inflated either), and gzip's first byte is not JSON."""
+    import gzip
+
+    body = gzip.compress(json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "gz"}}).encode())
+    code, answer = call(served, "POST", "/api/v1/namespaces", body,
+                        {"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    assert status_of(answer) == (400, "BadRequest", "couldn't get version/kind; json parse error: invalid character "
+                                                    "'\\x1f' looking for beginning of value")
+    assert served.cluster.get("namespace", "gz") is None
+
+
 # --- timeouts -----------------------------------------------------------------------------------------------------
 
 def test_a_client_sending_headers_too_slowly_is_cut_off(served):

@@ -37,7 +37,7 @@ def _go_char(c: str) -> str:
         return "'\\''"
     if c == '"':
         return "'\"'"
-    return "'" + json.dumps(c)[1:-1] + "'"
+    return "'" + go_quote(c)[1:-1] + "'"
 
 
 def _scan(text: str) -> tuple[int, int, int]:

@@ -123,7 +123,10 @@ class Connections(web.Server):
                  **kwargs: Any):
         # aiohttp's per-line limits stay above net/http's whole-header limit, which Connection enforces itself
         limit = MAX_HEADER_BYTES + 4096
+        # auto_decompress=False: net/http hands the handler the body as sent; a gzip body is not JSON, and no
+        # `Content-Encoding: gzip` bomb is inflated here
         super().__init__(handler, handler_cancellation=True, keepalive_timeout=idle_timeout, access_log=None,
+                         auto_decompress=False,
                          max_line_size=limit, max_field_size=limit, max_headers=limit // 4, **kwargs)
         self.header_timeout = header_timeout
 
