@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .trace import Record
+from .trace import Record, phrase
 
 
 @dataclass
@@ -114,7 +114,7 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
         steps.append(("controllers",
                       f"The deployment-controller in kube-controller-manager sees the new Deployment through its "
                       f"informer, hashes the pod template (pod-template-hash {rs['hash']}) and creates ReplicaSet "
-                      f"{rs['rs']} with revision {rs.get('revision', '1')} ({rs.get('math', '')}). The "
+                      f"{rs['rs']} with revision {rs.get('revision', '1')} ({phrase('deployment:math', rs)}). The "
                       f"replicaset-controller sees the ReplicaSet and creates {pods}, owned by it through "
                       f"ownerReferences; a new pod has no spec.nodeName yet."))
     else:
@@ -180,8 +180,8 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
         last = f.scale_steps[-1].detail if f.scale_steps else {}
         steps.append(("rolling update",
                       f"It then scales {new['rs']} up and {old['rs']} down within maxSurge/maxUnavailable "
-                      f"({new.get('math', '')}); each old scale-down waits for new pods to be available "
-                      f"(last step: {last.get('math', 'n/a')}), until the old ReplicaSet is at 0 and kept "
+                      f"({phrase('deployment:math', new)}); each old scale-down waits for new pods to be available "
+                      f"(last step: {phrase('deployment:math', last) or 'n/a'}), until the old ReplicaSet is at 0 and kept "
                       f"for `kubectl rollout undo`."))
     else:
         steps.append(("update trigger",

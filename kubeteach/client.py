@@ -7,6 +7,7 @@ call is an API request with the component's own identity.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .apiserver import APIServer, Credentials, Request, Resource, lookup
@@ -63,6 +64,10 @@ class Client:
     def quiet_copy(self) -> Client:
         return Client(self.api, self.credentials, self.actor, self.verbose, self.user, quiet=True)
 
+    def named(self, actor: str) -> Client:
+        """The same identity under another name in the trace (each controller of kube-controller-manager)."""
+        return Client(self.api, self.credentials, actor, self.verbose, self.user, self.quiet)
+
     def bind(self, pod: dict, node: str) -> dict:
         m = pod["metadata"]
         body = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": m["name"], "namespace": m["namespace"],
@@ -72,6 +77,17 @@ class Client:
 
 
 Handler = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class OnNew:
+    """An update handler that passes on the new object only (`add_handler(f, OnNew(f))`): data holding a bound
+    method rather than a closure, so a deep copy of the cluster calls the copy's component."""
+
+    handler: Callable[[dict], Any]
+
+    def __call__(self, old: dict, new: dict) -> None:
+        self.handler(new)
 
 
 class Informer:
@@ -171,7 +187,7 @@ class WorkQueue:
 
     As a client-go controller's processNextWorkItem: a key whose processing returns is forgotten (its failure
     count reset, unless the processing itself requeued it rate-limited); one whose processing raises is requeued
-    rate-limited, and the failure goes up to the cluster as `WorkFailed` to be recorded.
+    rate-limited, and the failure goes up to the loop as `WorkFailed` to be recorded.
     """
 
     def __init__(self, loop: Loop, component: Component, name: str, process: Callable[[str], None],
@@ -186,11 +202,11 @@ class WorkQueue:
         if key in self.queued:
             return
         self.queued.add(key)
-        self.loop.schedule(0.0, self.component, lambda: self._run(key), label=f"{self.name} {key}")
+        self.loop.schedule(0.0, self.component, self, "_run", key, label=f"{self.name} {key}")
 
     def add_after(self, key: str, delay: float, kind: str = "work") -> None:
         """Process `key` again after `delay` seconds (kind "retry" does not keep the cluster from settling)."""
-        self.loop.schedule(delay, self.component, lambda: self._run(key), kind=kind, label=f"{self.name} {key}")
+        self.loop.schedule(delay, self.component, self, "_run", key, kind=kind, label=f"{self.name} {key}")
 
     def add_rate_limited(self, key: str) -> float:
         """Requeue after an error: 5ms·2^n (workqueue.DefaultControllerRateLimiter's per-item part)."""

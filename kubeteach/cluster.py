@@ -10,12 +10,12 @@ import hashlib
 import ipaddress
 import itertools
 import sys
-import traceback
 import uuid
-import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources as _resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -24,13 +24,16 @@ from .apiserver import APIError, APIServer, CertificateAuthority, Credentials, l
 from .apiserver.authentication import random_token
 from .apiserver.rbac import bootstrap_policy
 from .client import Client
+from .controllers import ControllerConfig, ControllerManager
 from .etcd import Etcd
-from .loop import Component, Loop, ProgressBar, WorkFailed, relaxed_gc
+from .kubelet import Kubelet
+from .loop import Component, Loop, ProgressBar, RunResult
 from .objects import Randomness, deep_copy, parse_selector, timestamp
+from .scheduler import Scheduler
+from .scheduler.scheduler import SCHEDULER_NAME
 from .snapshot import Journal, Journaled, journaled
 from .trace import Record, Trace
 
-MAX_STEPS = 200_000
 NODE_NETWORK = ipaddress.ip_network("172.18.0.0/16")  # the nodes' own addresses (InternalIP), as on a kind network
 #: every component a cluster runs by default, in the order they start
 COMPONENTS = ["deployment-controller", "replicaset-controller", "garbage-collector", "node-lifecycle-controller",
@@ -39,43 +42,10 @@ COMPONENTS = ["deployment-controller", "replicaset-controller", "garbage-collect
               "attachdetach-controller", "csi-provisioner", "csi-attacher", "kube-scheduler", "kubelet"]
 
 
-#: clusters whose components have failed at least once (what tests/conftest.py checks after each test)
-FAILING: weakref.WeakSet[Cluster] = weakref.WeakSet()
-
-
-def _where(err: BaseException) -> str:
-    """Where a component's work raised, package-relative (`controllers/deploymentutil.py:41 in scaled_value`): the
-    innermost frame of the component's own code, not of the client or API server an APIError came out of."""
-    pkg = Path(__file__).resolve().parent
-    shown = []
-    for frame in traceback.extract_tb(err.__traceback__):
-        path = Path(frame.filename).resolve()
-        rel = str(path.relative_to(pkg)) if path.is_relative_to(pkg) else path.name
-        shown.append((rel, f"{rel}:{frame.lineno} in {frame.name}"))
-    own = [text for rel, text in shown if not rel.startswith(("apiserver/", "client.py", "etcd"))]
-    return (own or [text for _, text in shown] or [""])[-1]
-
-
 def default_definition() -> dict:
     """The definition behind `Cluster()`, shipped with the package (data/cluster.yaml is a copy)."""
     text = _resources.files("kubeteach").joinpath("catalog/cluster.yaml").read_text()
     return yaml.safe_load(text)
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What `run()` did: how many steps, to which virtual time, and whether the cluster settled."""
-
-    steps: int
-    time: float
-    settled: bool
-
-    def __repr__(self) -> str:
-        if self.steps >= MAX_STEPS:
-            state = f"stopped at the {MAX_STEPS}-step bound, not settled"
-        else:
-            state = "settled" if self.settled else "work still due"
-        return f"<ran {self.steps} step{'' if self.steps == 1 else 's'} to t={self.time:.3f}s, {state}>"
 
 
 @dataclass
@@ -85,6 +55,39 @@ class User:
     name: str
     credentials: Credentials
     auth: str
+
+
+class ComponentView:
+    """A read-only window on one running component, for lessons and pictures (`c.inspect("deployment-controller")`):
+    what its informers have cached, which keys wait in its work queue, and kube-scheduler's decisions."""
+
+    def __init__(self, name: str, component: Any):
+        self.name, self._component = name, component
+
+    def cache(self, resource: str) -> Mapping[str, dict]:
+        """The informer cache of `resource` (`deployments`, `deploy`, `pods`, …): namespace/name → object."""
+        res = lookup(resource)
+        name = res.resource if res is not None else resource
+        informers = self._component.factory.informers
+        informer = informers.get(name) or informers.get(name + "@node")
+        if informer is None:
+            watched = sorted(k.removesuffix("@node") for k in informers)
+            raise KeyError(f"{self.name} has no informer for {resource!r}; it watches {', '.join(watched)}")
+        return MappingProxyType(informer.cache)
+
+    @property
+    def queue(self) -> tuple[str, ...]:
+        """The keys waiting in its work queue, sorted (kube-scheduler: the pods in activeQ)."""
+        q = self._component.queue
+        return tuple(sorted(q.queued if hasattr(q, "queued") else q.active))
+
+    @property
+    def decisions(self) -> Mapping[str, list]:
+        """kube-scheduler's scheduling attempts by pod key (empty for other components)."""
+        return MappingProxyType(getattr(self._component, "decisions", {}))
+
+    def __repr__(self) -> str:
+        return f"<{self.name}: queue {list(self.queue)}>"
 
 
 class Cluster:
@@ -103,11 +106,10 @@ class Cluster:
             self.definition["seed"] = seed
         self.seed = int(self.definition.get("seed", 0))
         self.rnd = Randomness(self.seed)
-        self.loop = Loop()
+        self.loop = Loop()            # the environment: clock, due work, trace, switches
         # a bar on stderr for runs that take a while: in a notebook after 10 s (lessons never wait that long)
         self.progress: ProgressBar | None = ProgressBar(after=10.0) if "ipykernel" in sys.modules else None
-        self.trace = Trace()
-        self._step_records: list[Record] | None = None
+        self.trace: Trace = self.loop.trace
         if etcd:                                      # a real etcd (http://127.0.0.1:2379), emptied of /registry/
             from .etcd_remote import RemoteEtcd
 
@@ -117,21 +119,21 @@ class Cluster:
         # the lesson CA: keys from the seed, certificates dated from the virtual epoch (the same bytes every run);
         # `kubeteach serve` passes its own (random key, real clock) and the tokens it keeps, so the whole served
         # cluster, control plane included, holds credentials nobody can derive from the seed
-        self.ca = ca if ca is not None else CertificateAuthority(self.seed, virtual_now=lambda: self.loop.now)
+        self.ca = ca if ca is not None else CertificateAuthority(self.seed, virtual_now=self.loop.clock)
         self._tokens = dict(tokens or {})
-        self.api = APIServer(self.etcd, lambda: self.loop.now, self.rnd, self.record, self.ca)
-        self.components: dict[str, Component] = {}
+        self.api = APIServer(self.etcd, self.loop.clock, self.rnd, self.loop.record, self.ca)
+        self.components: dict[str, Component] = self.loop.components     # the switches
         self.users: dict[str, User] = {}
         self.images = {img["name"]: img for img in self.definition.get("images", [])}
         self.current_context = None
         self._make_users()
         self._bootstrap()
-        self.started: dict[str, Any] = {}
+        self.started: dict[str, Any] = {}           # the component objects by name, in the order they started
         from .faults import Faults
 
         self.faults = Journaled(Faults(self), self.journal, "faults")
         self._start_components(COMPONENTS if components is None else components)
-        self._boot()
+        self.loop.boot()     # informers synced, nodes registered, leases created: the trace starts after this
         self.trace.clear()
         from .kubectl import Kubectl
 
@@ -148,16 +150,21 @@ class Cluster:
 
     # --- tracing ------------------------------------------------------------------------------------------------
 
-    _errors: list[Record] | None = None          # the failures behind `errors`, made on the first one
-
     def record(self, actor: str, action: str, obj: str = "", **detail: Any) -> Record:
-        rec = Record(self.loop.now, actor, action, obj, detail)
-        self.trace.append(rec)
-        if self._step_records is not None:
-            self._step_records.append(rec)
-        return rec
+        """A trace record at the current virtual time (the loop keeps the trace)."""
+        return self.loop.record(actor, action, obj, **detail)
 
-    # --- the loop -----------------------------------------------------------------------------------------------
+    def trim_trace(self, limit: int) -> None:
+        """Keep the newest `limit` trace records (and failures): what a long-running `kubeteach serve` needs."""
+        self.loop.trim(limit)
+
+    @property
+    def errors(self) -> list[Record]:
+        """The components' failures so far, boot included ("work-failed" records: actor, key, kind, error, where,
+        attempt, delay); an APIError among them is the API answering no, anything else a bug in a component."""
+        return list(self.loop.errors)
+
+    # --- the loop (kubeteach.loop.Loop does the work; these are the journaled public face) ------------------------
 
     @property
     def now(self) -> float:
@@ -167,56 +174,7 @@ class Cluster:
     @journaled
     def step(self) -> list[Record] | None:
         """Run exactly one unit of work; returns its trace records, or None once the cluster is settled."""
-        if self.loop.busy <= 0:
-            return None
-        entry = self.loop.pop()
-        return None if entry is None else self._run_entry(entry)
-
-    def _run_entry(self, entry: Any) -> list[Record]:
-        """Run one loop entry, collecting the trace records it makes (what `step()` returns)."""
-        self._step_records = []
-        try:
-            self._call(entry)
-            return self._step_records
-        finally:
-            self._step_records = None
-
-    def _call(self, entry: Any) -> None:
-        """Run one entry's work. What it raises is its component's failure, never the loop's: recorded, and the
-        work retried after a back-off (a work queue requeues its key itself and says so with WorkFailed)."""
-        seq = self.loop.seq
-        try:
-            entry.fn()
-        except Exception as err:                    # noqa: BLE001 - any component bug; KeyboardInterrupt passes
-            self._failed(entry, err, seq)
-
-    def _failed(self, entry: Any, err: Exception, seq: int) -> None:
-        if isinstance(err, WorkFailed):
-            cause: BaseException = err.__cause__ or err
-            key, delay, attempt = err.key, err.delay, err.attempt
-        else:
-            again, delay = self.loop.retry(entry, seq)
-            cause, key, attempt = err, entry.label or getattr(entry.fn, "__qualname__", ""), again.failures
-        actor = entry.component.name.removeprefix("kube-controller-manager/")
-        rec = self.record(actor, "work-failed", key, kind=type(cause).__name__, error=str(cause),
-                          where=_where(cause), attempt=attempt, delay=delay)
-        if self._errors is None:
-            self._errors = []
-        self._errors.append(rec)
-        FAILING.add(self)
-
-    def trim_trace(self, limit: int) -> None:
-        """Keep the newest `limit` trace records (and failures): what a long-running `kubeteach serve` needs."""
-        if len(self.trace) > limit:
-            del self.trace[:len(self.trace) - limit]
-        if self._errors is not None and len(self._errors) > limit:
-            del self._errors[:len(self._errors) - limit]
-
-    @property
-    def errors(self) -> list[Record]:
-        """The components' failures so far, boot included ("work-failed" records: actor, key, kind, error, where,
-        attempt, delay); an APIError among them is the API answering no, anything else a bug in a component."""
-        return list(self._errors or [])
+        return self.loop.step()
 
     @journaled
     def run(self, seconds: float | None = None) -> RunResult:
@@ -224,102 +182,60 @@ class Cluster:
 
         `c.progress` (kubeteach.loop.ProgressBar; on by default in a Jupyter kernel) is called every 1000 steps and
         at the end; it draws only once a run has taken a while, so short runs print nothing."""
-        with relaxed_gc():
-            if seconds is None:
-                steps, settled = self._run_until_settled()
-            else:
-                steps, settled = self._run_for(seconds)
-        if self.progress:
-            self.progress(steps, self.now, True)
-        return RunResult(steps, self.now, settled)
+        return self.loop.run(seconds, self.progress)
 
-    def _run_until_settled(self) -> tuple[int, bool]:
-        steps = 0
-        while steps < MAX_STEPS:
-            if self.step() is None:
-                return steps, True
-            steps += 1
-            if self.progress and steps % 1000 == 0:
-                self.progress(steps, self.now, False)
-        return steps, False
-
-    def _run_for(self, seconds: float) -> tuple[int, bool]:
-        """Every entry due before now + seconds, periodic and retries included; then the clock moves there."""
-        end = self.loop.now + seconds
-        steps = 0
-        while steps < MAX_STEPS:
-            t = self.loop.next_time()
-            if t is None or t > end:
-                break
-            entry = self.loop.pop()
-            if entry is None:
-                break
-            self._run_entry(entry)
-            steps += 1
-            if self.progress and steps % 1000 == 0:
-                self.progress(steps, self.now, False)
-        self.loop.now = max(self.loop.now, end)
-        return steps, self.loop.busy <= 0
-
-    def wait_until(self, done: Any, timeout: float = 600.0) -> bool:
+    def wait_until(self, done: Callable[[], bool], timeout: float = 600.0) -> bool:
         """Advance the loop until `done()` holds (as kubectl --wait does), at most `timeout` virtual seconds."""
-        end = self.loop.now + timeout
-        while not done():
-            t = self.loop.next_time()
-            if t is None or t > end or self.loop.busy <= 0 and t > self.loop.now + 60:
-                return bool(done())
-            entry = self.loop.pop()
-            if entry is None:
-                return bool(done())
-            self._call(entry)
-        return True
-
-    def _boot(self) -> None:
-        """Let the components finish starting (informers synced, nodes registered, leases created) before the
-        learner's first command, as on a cluster that has been up for a while; the trace starts after this."""
-        while self.loop.busy > 0 and (self.loop.next_time() or 0.0) <= 0.0:
-            entry = self.loop.pop()
-            if entry is None:
-                break
-            self._run_entry(entry)
+        return self.loop.wait_until(done, timeout)
 
     def _start_components(self, names: list[str]) -> None:
-        """Build and start the control plane and node components (their informers list and watch at t=0)."""
-        from .controllers import ControllerManager
-
+        """Build and start the control plane and node components (their informers list and watch at t=0): each gets
+        the loop as its environment, a client with its own identity, and its configuration; never the cluster."""
         unknown = set(names) - set(COMPONENTS)
         if unknown:
             raise KeyError(f"unknown components {sorted(unknown)}; known: {', '.join(COMPONENTS)}")
-        kcm = ControllerManager(self, [n for n in names if n in ControllerManager.CONTROLLERS])
+        kcm_client = self.system_client("system:kube-controller-manager", (), "kube-controller-manager")
+        config = ControllerConfig(csi_driver=dict(self.definition.get("csiDriver") or {}), seed=self.seed)
+        kcm = ControllerManager(self.loop, kcm_client, [n for n in names if n in ControllerManager.CONTROLLERS],
+                                config)
         self.started.update(kcm.controllers)
         kcm.start()
         if "kube-scheduler" in names:
-            from .scheduler import Scheduler
-
-            self.started["kube-scheduler"] = Scheduler(self)
+            client = self.system_client("system:kube-scheduler", (), SCHEDULER_NAME)
+            self.started["kube-scheduler"] = Scheduler(self.loop, client, self.rnd)
             self.started["kube-scheduler"].start()
         if "kubelet" in names:
-            from .kubelet import Kubelet
-
             for node in self.list("nodes"):
                 name = node["metadata"]["name"]
-                if f"kubelet/{name}" in self.started or f"kubelet/{name}" in self.components:
+                actor = f"kubelet/{name}"
+                if actor in self.started or actor in self.components:
                     continue
-                self.started[f"kubelet/{name}"] = Kubelet(self, name)
-                self.started[f"kubelet/{name}"].start()
+                client = self.system_client(f"system:node:{name}", ("system:nodes",), actor)
+                self.started[actor] = Kubelet(self.loop, client, name, self.rnd, self.images,
+                                              self.definition.get("csiDriver"))
+                self.started[actor].start()
 
     # --- components ---------------------------------------------------------------------------------------------
 
     def component(self, name: str) -> Component:
-        if name not in self.components:
-            self.components[name] = Component(name)
-        return self.components[name]
+        """The on/off switch `name` (made on first use)."""
+        return self.loop.component(name)
+
+    def component_names(self) -> list[str]:
+        """The components this cluster runs, in the order they started: what `stop`, `start` and `inspect` take."""
+        return list(self.started)
+
+    def inspect(self, name: str) -> ComponentView:
+        """A read-only view of a running component: its informer caches (`.cache("deployments")`), the keys in its
+        work queue (`.queue`) and, for kube-scheduler, its decisions (`.decisions`)."""
+        if name not in self.started:
+            raise KeyError(f"no component {name!r}; components: {', '.join(self.started)}")
+        return ComponentView(name, self.started[name])
 
     @journaled
     def stop(self, name: str) -> None:
         """Switch a component off: its work waits (`kube-scheduler`, `kube-controller-manager`, `kubelet/node-1`)."""
-        for comp in self._matching(name):
-            comp.running = False
+        self.loop.stop(name)
 
     @journaled
     def start(self, name: str) -> None:
@@ -329,12 +245,7 @@ class Cluster:
         if missing:
             self._start_components(missing)
             return
-        for comp in self._matching(name):
-            if not comp.running:
-                comp.running = True
-                self.loop.unpark(comp)
-                if comp.on_start:
-                    comp.on_start()
+        self.loop.start(name)
 
     def _built(self, name: str) -> bool:
         """Whether the component `name` of COMPONENTS exists (for "kubelet": one per node)."""
@@ -342,13 +253,6 @@ class Cluster:
         if name == "kubelet":
             return all(f"kubelet/{n['metadata']['name']}" in built for n in self.list("nodes"))
         return name in built
-
-    def _matching(self, name: str) -> list[Component]:
-        found = [c for n, c in self.components.items()
-                 if n == name or n.startswith(name + "/") or n.endswith("/" + name)]
-        if not found:
-            raise KeyError(f"no component {name!r}; components: {', '.join(sorted(self.components))}")
-        return found
 
     # --- reading the cluster ------------------------------------------------------------------------------------
 

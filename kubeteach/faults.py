@@ -80,7 +80,7 @@ class Faults:
         if f"kubelet/{node}" in self.cluster.started:
             self.kubelet(node).fail()
         else:
-            self.cluster.stop(f"kubelet/{node}")
+            self.cluster.loop.stop(f"kubelet/{node}")       # a switch without a kubelet object (a test's)
 
     def recover_node(self, node: str) -> None:
         """The node comes back: its kubelet resumes, posts Ready and syncs its pods again."""
@@ -89,7 +89,7 @@ class Faults:
         if f"kubelet/{node}" in self.cluster.started:
             self.kubelet(node).recover()
         else:
-            self.cluster.start(f"kubelet/{node}")
+            self.cluster.loop.start(f"kubelet/{node}")
 
     def break_image(self, image: str) -> None:
         """Remove `name:tag` (or the whole image `name`) from the registry, so pulls of it fail as not found."""

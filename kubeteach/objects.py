@@ -102,7 +102,8 @@ def is_being_deleted(obj: dict) -> bool:
 
 
 def get_condition(obj: dict, ctype: str) -> dict | None:
-    for cond in obj.get("status", {}).get("conditions") or []:
+    """The status condition of this type (a pod's Ready, a node's Ready, a Deployment's Progressing), or None."""
+    for cond in (obj.get("status") or {}).get("conditions") or []:
         if cond.get("type") == ctype:
             return cond
     return None

@@ -17,8 +17,22 @@ NARRATIVES: dict[str, dict[str, Template]] = {"en": {}}
 
 
 def narrative(templates: dict[str, Template], lang: str = "en") -> None:
-    """Register sentence templates for actions (`str.format` over the record's detail, or a function of it)."""
+    """Register sentence templates for actions (`str.format` over the record's detail, or a function of it), and
+    for the phrases they share (named `action:key`, e.g. the reason behind a `why` fact; see `phrase`)."""
     NARRATIVES.setdefault(lang, {}).update(templates)
+
+
+def phrase(name: str, facts: dict, lang: str | None = None) -> str:
+    """Render one registered template by name over `facts`, in `lang` (default: the language of the record being
+    rendered, carried in the facts as `_lang`), falling back to English."""
+    lang = lang or facts.get("_lang", "en")
+    tmpl = NARRATIVES.get(lang, {}).get(name) or NARRATIVES["en"][name]
+    return tmpl(facts) if callable(tmpl) else tmpl.format(**facts)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 pod`, `3 pods`: English count and noun (templates of other languages need no such helper)."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 @dataclass(slots=True)
@@ -34,7 +48,7 @@ class Record:
     def text(self, lang: str = "en") -> str:
         """The plain sentence for this record, without time and actor."""
         tmpl = NARRATIVES.get(lang, {}).get(self.action) or NARRATIVES["en"].get(self.action)
-        facts = {"object": self.object, **self.detail}
+        facts = {"object": self.object, "_lang": lang, **self.detail}
         if tmpl is None:
             return f"{self.action} {self.object}".strip()
         if callable(tmpl):

@@ -63,15 +63,45 @@ def pod(name: str = "web", image: str = "nginx:1.25") -> dict:
             "spec": {"containers": [{"name": name, "image": image}]}}
 
 
+def new_scheduler(c, **config):  # -> kubeteach.scheduler.Scheduler, not started
+    """A kube-scheduler for a `Cluster(components=[])`, wired as the cluster wires one: the loop as its environment,
+    a client with its own identity, the seeded source."""
+    from kubeteach.scheduler.scheduler import SCHEDULER_NAME, Scheduler
+
+    return Scheduler(c.loop, c.system_client("system:kube-scheduler", (), SCHEDULER_NAME), c.rnd, **config)
+
+
+def new_kubelet(c, node: str):  # -> kubeteach.kubelet.Kubelet, not started
+    """A kubelet for `node` wired as the cluster wires one, and registered where `c.faults` finds it."""
+    from kubeteach.kubelet import Kubelet
+
+    client = c.system_client(f"system:node:{node}", ("system:nodes",), f"kubelet/{node}")
+    kubelet = Kubelet(c.loop, client, node, c.rnd, c.images, c.definition.get("csiDriver"))
+    c.started[kubelet.actor] = kubelet
+    return kubelet
+
+
+def new_controllers(c, *classes) -> list:
+    """These controllers of kube-controller-manager on one shared informer factory (not started), wired as the
+    cluster wires them; the factory is `ctrls[0].factory`."""
+    from kubeteach.client import InformerFactory
+    from kubeteach.controllers import ControllerConfig
+
+    client = c.system_client("system:kube-controller-manager", (), "kube-controller-manager")
+    factory = InformerFactory(client)
+    config = ControllerConfig(csi_driver=dict(c.definition.get("csiDriver") or {}), seed=c.seed)
+    return [cls(c.loop, client.named(cls.name), factory, config) for cls in classes]
+
+
 @pytest.fixture(autouse=True)
 def _no_component_bugs(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail a test if a cluster's component raised anything but an APIError during it: the loop survives such a
     bug (recording it and retrying), so without this check a test could pass over it. Tests that break components
     on purpose are marked `@pytest.mark.component_errors`."""
-    loaded = sys.modules.get("kubeteach.cluster")
+    loaded = sys.modules.get("kubeteach.loop")
     before = {c: len(c.errors) for c in loaded.FAILING} if loaded else {}
     yield
-    module = sys.modules.get("kubeteach.cluster")
+    module = sys.modules.get("kubeteach.loop")
     if module is None or request.node.get_closest_marker("component_errors"):
         return
     bugs = [rec for c in list(module.FAILING) for rec in c.errors[before.get(c, 0):]

@@ -7,8 +7,8 @@ import hashlib
 import re
 
 import pytest
+from conftest import new_controllers
 
-from kubeteach.client import InformerFactory
 from kubeteach.cluster import Cluster
 from kubeteach.controllers.attachdetach import AttachDetachController, CSIAttacher
 from kubeteach.controllers.garbagecollector import GarbageCollector
@@ -26,9 +26,8 @@ from kubeteach.objects import get_condition, micro_timestamp, timestamp
 def start(*classes):
     """A cluster with no default components, and just these controllers on one kcm informer factory."""
     c = Cluster(components=[])
-    f = InformerFactory(c.system_client("system:kube-controller-manager", (), "kube-controller-manager"))
-    ctrls = [cls(c, f) for cls in classes]
-    f.start()
+    ctrls = new_controllers(c, *classes)
+    ctrls[0].factory.start()
     admin = c.client("admin")
     admin.verbose = False
     return c, admin, ctrls
@@ -167,14 +166,14 @@ class Kubelets:
                                     "spec": {"holderIdentity": name, "leaseDurationSeconds": 40,
                                              "renewTime": micro_timestamp(c.now)}})
         self.component = c.component("test-kubelets")
-        c.loop.schedule(10.0, self.component, self.renew, kind="periodic")
+        c.loop.schedule(10.0, self.component, self, "renew", kind="periodic")
 
     def renew(self) -> None:
         for name in sorted(self.alive):
             lease = self.admin.get("leases", "kube-node-lease", name)
             lease["spec"]["renewTime"] = micro_timestamp(self.c.now)
             self.admin.update("leases", lease)
-        self.c.loop.schedule(10.0, self.component, self.renew, kind="periodic")
+        self.c.loop.schedule(10.0, self.component, self, "renew", kind="periodic")
 
     def post_ready(self, name: str) -> None:
         """What a kubelet coming back does: post Ready=True with a fresh heartbeat."""

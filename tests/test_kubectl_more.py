@@ -6,9 +6,11 @@ so every expected line is the one kubectl prints for that exact Deployment statu
 
 from __future__ import annotations
 
+from functools import partial
+
 from conftest import deployment, pod
 
-from kubeteach.kubectl.describe import tabwriter
+from kubeteach.kubectl.describe_writer import tabwriter
 from kubeteach.objects import timestamp
 
 HASH_OLD, HASH_NEW = "6c45fbff4c", "5db6749b5d"
@@ -442,7 +444,7 @@ def test_rollout_status_watches_until_done(bare):
              dict(replicas=3, updatedReplicas=3, availableReplicas=3)]
     component = bare.component("test-rollout")
     for i, st in enumerate(steps):
-        bare.loop.schedule(5.0 * (i + 1), component, lambda st=st: _set_status(bare, **st))
+        bare.loop.schedule(5.0 * (i + 1), component, partial(_set_status, bare, **st), "__call__")
     r = bare.kubectl("rollout status deployment/nginx")
     waiting = 'Waiting for deployment "nginx" rollout to finish: '
     assert r.stdout.splitlines() == [waiting + "1 out of 3 new replicas have been updated...",

@@ -3,10 +3,10 @@
 import re
 
 import pytest
+from conftest import new_kubelet
 
 from kubeteach.cluster import Cluster
 from kubeteach.faults import Faults
-from kubeteach.kubelet import Kubelet
 from kubeteach.kubelet.backoff import Backoff
 from kubeteach.kubelet.cni import HostLocal
 from kubeteach.kubelet.csi import attachment_name
@@ -26,7 +26,7 @@ def pod(name, image="nginx:1.25", node="node-1", **spec):
 @pytest.fixture
 def cluster():
     c = Cluster(components=[])
-    Kubelet(c, "node-1").start()
+    new_kubelet(c, "node-1").start()
     c.admin = c.client("admin")
     c.faults_ = Faults(c)
     return c

@@ -53,13 +53,13 @@ def test_a_corrupt_deployment_is_retried_with_growing_delays_while_others_roll_o
     assert {(r.actor, r.action, r.detail["kind"]) for r in fails} == {("deployment-controller", "work-failed",
                                                                        "TypeError")}
     assert fails[0].detail["error"] == "unsupported operand type(s) for /: 'str' and 'int'"
-    assert fails[0].detail["where"] == "controllers/deploymentutil.py:41 in scaled_value"
+    assert fails[0].detail["where"] == "deployments.py:23 in scaled_value"
     assert [r.detail["attempt"] for r in fails] == list(range(1, len(fails) + 1))
     assert [r.detail["delay"] for r in fails] == [0.005 * 2 ** i for i in range(len(fails))]
     for before, after in zip(fails, fails[1:]):        # each retry ran when its back-off had passed
         assert after.time - before.time == pytest.approx(before.detail["delay"])
     assert str(fails[2]).endswith("deployment-controller   default/d1 failed: TypeError: unsupported operand type(s) "
-                                  "for /: 'str' and 'int' (at controllers/deploymentutil.py:41 in scaled_value); "
+                                  "for /: 'str' and 'int' (at deployments.py:23 in scaled_value); "
                                   "retry 3 in 0.02s")
     # the others were not held up
     for name, want in (("d2", 2), ("d3", 2)):
@@ -82,13 +82,15 @@ def test_a_component_error_outside_a_queue_is_retried_until_it_passes():
     c = Cluster()
     calls = []
 
-    def flaky() -> None:
-        calls.append(c.now)
-        if len(calls) <= 3:
-            raise RuntimeError(f"flaky {len(calls)}")
+    class Probe:
+        def flaky(self) -> None:
+            calls.append(c.now)
+            if len(calls) <= 3:
+                raise RuntimeError(f"flaky {len(calls)}")
 
     start = c.now
-    c.loop.schedule(1.0, c.component("kube-scheduler"), flaky, kind="periodic", label="kube-scheduler probe")
+    c.loop.schedule(1.0, c.component("kube-scheduler"), Probe(), "flaky", kind="periodic",
+                    label="kube-scheduler probe")
     result = c.run(seconds=5)
     assert result.settled
     assert [(r.actor, r.object, r.detail["error"], r.detail["attempt"], r.detail["delay"]) for r in c.errors] == [
@@ -236,15 +238,18 @@ def test_an_etcd_outage_fails_requests_as_kube_apiserver_does_and_the_cluster_re
     c.run(seconds=20)                                 # the loop survives: every failure is recorded and retried
     assert c.now == pytest.approx(start + 20)
     assert c.errors and {r.detail["kind"] for r in c.errors} == {"APIError"}
+    assert all(r.action == "work-failed" for r in c.errors)
     # the kubelets' Lease renewals failed; each renewal had already scheduled the next one, which is the retry
     renewals = [(round(r.time, 6), r.detail["attempt"], r.detail["delay"]) for r in c.errors
                 if r.object == "kubelet/node-1 renew lease"]
     assert renewals == [(10.0, 1, 10.0), (20.0, 2, 10.0)]
-    assert {r.actor for r in c.errors} == {"kubelet/node-1", "kubelet/node-2", "kubelet/node-3"}
-    # the Deployment controller's own error path: requeued rate-limited, 5 ms doubling
-    synced = [r for r in c.trace.actions("error") if r.actor == "deployment-controller" and r.object == "default/late"]
+    assert {r.actor for r in c.errors} == {"kubelet/node-1", "kubelet/node-2", "kubelet/node-3",
+                                           "deployment-controller"}
+    # the Deployment controller's sync returns its error; the work queue requeues the key rate-limited, 5 ms doubling
+    synced = [r for r in c.errors if r.actor == "deployment-controller" and r.object == "default/late"]
     assert len(synced) > 10 and synced[0].detail["error"] == err.value.message
     assert [r.detail["delay"] for r in synced] == [0.005 * 2 ** i for i in range(len(synced))]
+    assert [r.detail["attempt"] for r in synced] == list(range(1, len(synced) + 1))
 
     etcd.start()                                      # same data dir and port
     etcd.delete(f"/registry/pods/default/{victim}")   # a change this cluster did not see happen

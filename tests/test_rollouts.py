@@ -11,6 +11,7 @@ from conftest import DEPLOYMENT, deployment
 import kubeteach as kt
 from kubeteach.controllers import deploymentutil as du
 from kubeteach.objects import compute_hash, deep_copy, timestamp
+from kubeteach.trace import phrase
 
 REVISION = "deployment.kubernetes.io/revision"
 HISTORY = "deployment.kubernetes.io/revision-history"
@@ -103,14 +104,19 @@ def test_max_surge_zero_formula():
     d = {"metadata": {}, "spec": {"replicas": 4, "strategy": {
         "type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}}}
     assert du.max_surge(d) == 0 and du.max_unavailable(d) == 1
-    new, math = du.new_rs_new_replicas(d, [{"spec": {"replicas": 4}}], {"spec": {"replicas": 0}})
-    assert new == 0 and math == "maxSurge = 0; 4 pods already >= maxTotal 4: stay at 0"
-    new, math = du.new_rs_new_replicas(d, [{"spec": {"replicas": 3}}], {"spec": {"replicas": 0}})
-    assert new == 1 and math == "maxSurge = 0, maxTotal = 4; NewRSNewReplicas = 0 + min(4 - 3, 4 - 0) = 1"
+    new, facts = du.new_rs_new_replicas(d, [{"spec": {"replicas": 4}}], {"spec": {"replicas": 0}})
+    assert new == 0 and (facts["max_surge"], facts["max_total"], facts["current_pods"]) == (0, 4, 4)
+    assert phrase("deployment:math", facts) == "maxSurge = 0; 4 pods already >= maxTotal 4: stay at 0"
+    new, facts = du.new_rs_new_replicas(d, [{"spec": {"replicas": 3}}], {"spec": {"replicas": 0}})
+    assert new == 1 and facts["new_rs_new_replicas"] == 1
+    assert phrase("deployment:math", facts) == \
+        "maxSurge = 0, maxTotal = 4; NewRSNewReplicas = 0 + min(4 - 3, 4 - 0) = 1"
     pct = {"metadata": {}, "spec": {"replicas": 4, "strategy": {
         "type": "RollingUpdate", "rollingUpdate": {"maxSurge": "0%", "maxUnavailable": "10%"}}}}
     assert du.max_surge(pct) == 0 and du.max_unavailable(pct) == 1      # floor(0.4) = 0, then the both-zero rule
-    assert du.max_unavailable_math(pct) == "maxUnavailable = 1 (maxSurge and maxUnavailable both resolve to 0)"
+    assert du.max_unavailable_facts(pct)["max_unavailable_rule"] == "both-zero"
+    assert phrase("deployment:max-unavailable", du.max_unavailable_facts(pct)) == \
+        "maxUnavailable = 1 (maxSurge and maxUnavailable both resolve to 0)"
 
 
 def test_max_surge_zero_rollout_scales_down_before_up():
@@ -190,8 +196,11 @@ def test_scaling_a_paused_rollout_is_proportional():
     for rs in rss.values():
         ann = rs["metadata"]["annotations"]
         assert (ann[du.DESIRED_REPLICAS], ann[du.MAX_REPLICAS]) == ("15", "18")
-    math = [r.detail["math"] for r in c.trace.actions("scale-rs") if r.detail["why"] == "proportional scaling"]
-    assert math == ["allowed 18 = 15 + maxSurge 3; 13 now; 8 -> 11", "allowed 18 = 15 + maxSurge 3; 13 now; 5 -> 7"]
+    steps = [r for r in c.trace.actions("scale-rs") if r.detail["why"] == "proportional"]
+    assert [(r.detail["allowed"], r.detail["current_pods"], r.detail["old"], r.detail["new"]) for r in steps] == \
+        [(18, 13, 8, 11), (18, 13, 5, 7)]
+    assert [phrase("deployment:math", r.detail) for r in steps] == [
+        "allowed 18 = 15 + maxSurge 3; 13 now; 8 -> 11", "allowed 18 = 15 + maxSurge 3; 13 now; 5 -> 7"]
     ok(c, "rollout resume deployment/nginx")
     c.run()
     rss = replicasets(c)
@@ -472,8 +481,9 @@ def test_trace_shows_the_rollout_arithmetic_for_ten_replicas():
     ]
     # every scale-down of the old RS is justified by the numbers, and they add up to the 10 it had
     downs = [r.detail for r in c.trace[mark:] if r.action == "scale-rs" and r.detail["rs"] == old]
-    assert sum(x["old"] - x["new"] for x in downs) == 10 and all("maxScaledDown = allPods" in x["math"]
-                                                                 for x in downs)
+    assert sum(x["old"] - x["new"] for x in downs) == 10
+    assert all(x["max_scaled_down"] == x["all_pods"] - x["min_available"] - x["new_rs_unavailable"] > 0
+               for x in downs)
 
 
 def test_scaling_mid_rollout_refreshes_every_replica_set_annotation_so_the_rollout_finishes():

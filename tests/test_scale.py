@@ -6,10 +6,11 @@ import io
 import random
 from pathlib import Path
 
+from conftest import new_scheduler
+
 from kubeteach.cluster import Cluster
 from kubeteach.loop import ProgressBar
 from kubeteach.objects import Randomness, deep_copy
-from kubeteach.scheduler import Scheduler
 from kubeteach.scheduler.framework import select_host
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,7 @@ def pod(name, cpu="100m"):
 
 def test_scheduler_filters_only_num_feasible_nodes_to_find_and_explains_lazily():
     c = Cluster(nodes=150, components=[], seed=0)
-    s = Scheduler(c)
+    s = new_scheduler(c)
     s.start()
     c.client("admin").create("pods", pod("web"), "default")
     c.run()
@@ -103,7 +104,7 @@ def test_scheduler_filters_only_num_feasible_nodes_to_find_and_explains_lazily()
 
 def test_old_decision_tables_are_compacted_and_the_newest_kept():
     c = Cluster(components=[], seed=0)
-    s = Scheduler(c)
+    s = new_scheduler(c)
     s.keep_table_rows = 6                     # two attempts' worth of rows on three nodes
     s.start()
     for i in range(4):
@@ -176,7 +177,7 @@ def test_chunked_filter_pass_equals_the_node_by_node_loop():
 
     r = random.Random(3)
     c = Cluster(nodes=40, components=[], seed=0)
-    s = Scheduler(c)
+    s = new_scheduler(c)
     s.start()
     nodes = s.cache.node_infos()
     taint = {"key": "k", "value": "v", "effect": "NoSchedule"}

@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from conftest import new_scheduler
 
 from kubeteach.cluster import Cluster
-from kubeteach.scheduler import Scheduler, num_feasible_nodes_to_find
+from kubeteach.scheduler import num_feasible_nodes_to_find
+from kubeteach.trace import phrase
 
 INSUFFICIENT_CPU = ("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
                     "3 No preemption victims found for incoming pod..")
@@ -13,7 +15,7 @@ INSUFFICIENT_CPU = ("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/
 
 def make(seed=0, nodes=None):
     c = Cluster(components=[], seed=seed, nodes=nodes)
-    s = Scheduler(c)
+    s = new_scheduler(c)
     s.start()
     return c, s
 
@@ -147,7 +149,7 @@ def test_untolerated_taint_filter_and_toleration():
     create(c, tolerant)
     c.run()
     assert c.get("pod", "t")["spec"]["nodeName"] == "node-1"
-    assert s.decisions["default/t"][-1].tie_break == "the only feasible node: no scoring"
+    assert s.decisions["default/t"][-1].tie_break == {"how": "only-feasible"}
 
 
 def test_all_nodes_tainted_preemption_not_helpful():
@@ -241,7 +243,8 @@ def test_tie_breaks_are_deterministic_per_seed():
     again, _ = placements(7)
     assert first == again
     d = s.decisions["default/p0"][-1]
-    assert sorted(d.tied) == ["node-1", "node-2", "node-3"] and d.tie_break.startswith("reservoir sampling among 3")
+    assert sorted(d.tied) == ["node-1", "node-2", "node-3"] and d.tie_break["how"] == "reservoir"
+    assert phrase("tie-break:reservoir", d.tie_break).startswith("reservoir sampling among 3 nodes tied at")
     assert sorted(first) == ["node-1", "node-1", "node-2", "node-2", "node-3", "node-3"]   # LeastAllocated spreads
 
 
@@ -284,7 +287,8 @@ def test_unschedulable_pod_is_retried_when_a_node_is_added():
     c.run()
     p = c.get("pod", "big")
     assert p["spec"]["nodeName"] == "node-4"
-    assert s.decisions["default/big"][-1].tie_break == "the only feasible node: no scoring"
+    assert phrase("tie-break:only-feasible", s.decisions["default/big"][-1].tie_break) == \
+        "the only feasible node: no scoring"
     assert c.now == 3.0                       # second back-off: 2 s after the failure at 1 s
 
 
@@ -321,3 +325,71 @@ def test_unbound_immediate_pvc_then_bound():
     admin.update("persistentvolumeclaims", pvc)
     c.run()
     assert c.get("pod", "db")["spec"]["nodeName"] == "node-3"
+
+
+# --- scheduleOne's parts (schedule_one.go) ------------------------------------------------------------------------
+
+def attempt(s, name):
+    """Pop the pod's attempt from activeQ and start a Decision for it, as schedule_one does."""
+    from kubeteach.scheduler import Decision
+    from kubeteach.scheduler.plugins import CycleState
+
+    pinfo = s.queue.pop()
+    assert pinfo.key == f"default/{name}"
+    pinfo.pod = s.pods.get(pinfo.key)
+    return CycleState(pinfo.pod), pinfo, Decision(pinfo.key, 0.0, pinfo.attempts, 1)
+
+
+def test_scheduling_cycle_returns_the_result_and_the_diagnosis():
+    c, s = make()
+    edit_node(c, "node-3", lambda n: n["spec"].update(unschedulable=True))
+    create(c, pod("web", cpu="100m"))
+    state, pinfo, d = attempt(s, "web")
+    result, diagnosis, status = s.scheduling_cycle(state, pinfo, d)
+    assert status.is_success() and result.suggested_host in ("node-1", "node-2")
+    assert (result.evaluated_nodes, result.feasible_nodes) == (3, 2)
+    assert list(diagnosis.node_to_status) == ["node-3"] and diagnosis.unschedulable_plugins == {"NodeUnschedulable"}
+    assert pinfo.pod["spec"]["nodeName"] == result.suggested_host and s.cache.is_assumed(pinfo.pod)
+    assert not c.get("pod", "web")["spec"].get("nodeName")        # nothing is bound before the binding cycle
+    assert s.binding_cycle(state, result, pinfo, d).is_success()
+    assert c.get("pod", "web")["spec"]["nodeName"] == result.suggested_host and d.outcome == "bound"
+
+
+def test_a_fit_error_is_a_status_with_its_diagnosis_and_no_host():
+    c, s = make()
+    create(c, pod("huge", cpu="64"))
+    state, pinfo, d = attempt(s, "huge")
+    result, diagnosis, status = s.scheduling_cycle(state, pinfo, d)
+    assert result.suggested_host == "" and (status.code, status.message()) == ("Unschedulable", INSUFFICIENT_CPU)
+    assert {n: st.reasons for n, st in diagnosis.node_to_status.items()} == \
+        {f"node-{i}": ("Insufficient cpu",) for i in (1, 2, 3)}
+    assert diagnosis.unschedulable_plugins == {"NodeResourcesFit"} and diagnosis.pre_filter_msg == ""
+    assert diagnosis.post_filter_msg == "preemption: 0/3 nodes are available: 3 No preemption victims found for " \
+                                        "incoming pod."
+    assert not s.cache.assumed
+
+
+def test_a_failed_binding_forgets_the_assumed_pod():
+    c, s = make(nodes=1)
+    create(c, pod("gone", cpu="500m"))
+    state, pinfo, d = attempt(s, "gone")
+    result, _, status = s.scheduling_cycle(state, pinfo, d)
+    assert status.is_success() and s.cache.nodes["node-1"].requested.milli_cpu == 500
+    c.client("admin").delete("pods", "default", "gone")
+    status = s.binding_cycle(state, result, pinfo, d)
+    assert (status.code, status.plugin) == ("Error", "DefaultBinder")
+    assert status.message() == 'running Bind plugin "DefaultBinder": pods "gone" not found'
+    s.handle_binding_cycle_error(pinfo, status, d)
+    assert s.cache.nodes["node-1"].requested.milli_cpu == 0 and not s.cache.assumed
+    assert (d.outcome, d.message) == ("SchedulerError", status.message())
+    last = c.trace[-1]
+    assert (last.action, last.detail["reason"], last.detail["queue"]) == \
+        ("unschedulable", "SchedulerError", "none")                  # the pod is gone: not requeued
+
+
+def test_no_nodes_is_unschedulable():
+    c, s = make(nodes=0)
+    create(c, pod("lonely"))
+    c.run()
+    assert s.decisions["default/lonely"][-1].outcome == "Unschedulable"
+    assert condition(c.get("pod", "lonely"), "PodScheduled")["message"] == "no nodes available to schedule pods"

@@ -3,9 +3,10 @@ the reservoir draws written out, and selectHost over aligned lists."""
 
 import random
 
+from conftest import new_scheduler
+
 from kubeteach.cluster import Cluster
 from kubeteach.objects import Randomness
-from kubeteach.scheduler import Scheduler
 from kubeteach.scheduler.cache import MEMO_LIMIT, memoized
 from kubeteach.scheduler.framework import select_host, select_host_of
 from kubeteach.scheduler.plugins import CycleState, NodeResourcesBalancedAllocation, NodeResourcesFit
@@ -43,7 +44,7 @@ def test_select_host_of_aligned_lists_equals_select_host():
 
 def test_memo_serves_until_the_node_or_its_pods_change():
     c = Cluster(nodes=3, components=[], seed=0)
-    s = Scheduler(c)
+    s = new_scheduler(c)
     s.start()
     nodes = s.cache.node_infos()
     calls = []
@@ -66,7 +67,7 @@ def test_memo_serves_until_the_node_or_its_pods_change():
 def test_memoized_scores_and_filters_equal_the_per_node_arithmetic():
     r = random.Random(11)
     c = Cluster(nodes=12, components=[], seed=0)
-    s = Scheduler(c)
+    s = new_scheduler(c)
     s.start()
     nodes = s.cache.node_infos()
     fit, balanced = NodeResourcesFit(), NodeResourcesBalancedAllocation()

@@ -4,6 +4,7 @@ import pytest
 from conftest import deployment
 
 import kubeteach as kt
+from kubeteach import deployments
 from kubeteach.controllers import deploymentutil as du
 from kubeteach.controllers.replicaset import deletion_rank
 from kubeteach.objects import timestamp
@@ -20,16 +21,16 @@ def test_fenceposts_with_25_percent(replicas, surge, unavailable):
 
 
 def test_integer_values_and_the_both_zero_rule():
-    assert du.resolve_fenceposts(2, 1, 10) == (2, 1)
-    assert du.resolve_fenceposts(0, 0, 10) == (0, 1)
-    assert du.resolve_fenceposts("0%", "0%", 10) == (0, 1)
+    assert deployments.resolve_fenceposts(2, 1, 10) == (2, 1)
+    assert deployments.resolve_fenceposts(0, 0, 10) == (0, 1)
+    assert deployments.resolve_fenceposts("0%", "0%", 10) == (0, 1)
     assert du.max_surge(_d(4, surge=0, unavailable="50%")) == 0 and du.max_unavailable(_d(4, 0, "50%")) == 2
 
 
 def test_new_rs_new_replicas_matches_the_sheet():
     new = {"spec": {"replicas": 0}}
-    replicas, math = du.new_rs_new_replicas(_d(3), [], new)
-    assert replicas == 3 and "maxTotal = 4" in math
+    replicas, facts = du.new_rs_new_replicas(_d(3), [], new)
+    assert replicas == 3 and facts["max_total"] == 4 and facts["new_rs_new_replicas"] == 3
     old = {"spec": {"replicas": 10}}
     assert du.new_rs_new_replicas(_d(10), [old], {"spec": {"replicas": 0}})[0] == 3
     assert du.new_rs_new_replicas(_d(10), [{"spec": {"replicas": 13}}], {"spec": {"replicas": 0}})[0] == 0

@@ -217,8 +217,12 @@ class CertificateAuthority:
         """The clock (POSIX seconds) a certificate of this CA is checked against: the virtual one for those dated
         from the virtual epoch (the simulation's own), the real one for those dated on it (what real clients hold)."""
         if cert.serial_number in self._virtual_serials:
-            return lambda: _EPOCH_SECONDS + self.virtual_now()
+            return self._virtual_posix_now
         return time.time
+
+    def _virtual_posix_now(self) -> float:
+        """POSIX seconds on the virtual clock (a bound method, not a closure, so a copied cluster reads its own)."""
+        return _EPOCH_SECONDS + self.virtual_now()
 
     # --- on disk, as kubeadm keeps /etc/kubernetes/pki ---------------------------------------------------------
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import jsonpatch
 
-from ..etcd import Etcd, WatchEvent
+from ..etcd import Compacted, Etcd, WatchEvent
 from ..objects import Randomness, deep_copy, timestamp
-from . import admission, decoding, defaults, escalation, schema, validation
+from . import admission, decoding, defaults, escalation, reviews, schema, validation
 from .authentication import Authenticator, CertificateAuthority, Credentials, UserInfo
 from .errors import APIError, bad_request, forbidden, forbidden_message, invalid, unauthorized
 from .fields import field_matches, parse_field_selector
@@ -23,11 +24,13 @@ from .impersonation import impersonate
 from .podlogs import pod_log
 from .rbac import Attributes, Authorizer
 from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, Storage, to_object
-from .resources import BY_RESOURCE, Resource
+from .resources import BY_RESOURCE, REVIEW_RESOURCES, Resource
 
 METHODS = {"create": "POST", "get": "GET", "list": "GET", "watch": "GET", "update": "PUT", "patch": "PATCH",
            "delete": "DELETE", "deletecollection": "DELETE"}
 CODES = {"create": "201 Created", "delete": "200 OK"}
+#: the filters' own records, which a review's trace leaves out (it shows the POST and the review's answer)
+REVIEW_UNTRACED = ("authenticated", "unauthenticated", "authorized", "forbidden")
 
 
 @dataclass
@@ -116,6 +119,8 @@ class APIServer:
     def handle(self, req: Request, authorize_only: bool = False) -> Any:
         """Serve one request; returns the object (or list, or watcher) or raises APIError after recording why.
         `authorize_only`: stop after the filters (authentication, impersonation, authorization)."""
+        if req.resource.resource in REVIEW_RESOURCES:
+            return self._review(req)
         log = self._logger(req)
         log(req.actor, "request", req.path, method=req.method, what=req.describe(),
             user=req.as_user, verbose=req.verbose)
@@ -208,13 +213,31 @@ class APIServer:
                 "metadata": {"resourceVersion": str(self.etcd.revision)}, "items": items}
 
     def _watch(self, req: Request, log: Callable[..., None]) -> Watcher:
+        """Register a watcher. With a `resourceVersion` param, first replay the changes etcd holds after that
+        revision (0: all it holds), as the watch cache serves a watch started from a resourceVersion; a compacted
+        one answers an ERROR event of 410 Expired and a stopped watch (cacher.go, `too old resource version`)."""
         w = Watcher(req.actor, req.resource.resource, req.params["callback"], req.namespace,
                     req.params.get("nodeName"))
+        if req.params.get("resourceVersion") is not None:
+            prefix = req.resource.prefix + (f"{req.namespace}/" if req.namespace else "")
+            try:
+                history = self.etcd.events(int(req.params["resourceVersion"]), prefix)
+            except Compacted as err:
+                gone = APIError(410, "Expired", f"too old resource version: {err.requested} ({err.compacted})")
+                w.callback("ERROR", gone.status())
+                w.stopped = True
+                return w
+            for ev in history:
+                obj = to_object(ev.kv)
+                if ev.type == "DELETED":
+                    obj["metadata"]["resourceVersion"] = str(ev.revision)
+                if w.node_name is None or obj.get("spec", {}).get("nodeName", "") == w.node_name:
+                    w.callback(ev.type, obj)
         if w.node_name is not None:
             self._node_watchers[w.resource][w.node_name].append(w)
         else:
             self._watchers[w.resource].append(w)
-        w.on_stop = lambda: self._unwatch(w)
+        w.on_stop = partial(self._unwatch, w)       # data, not a closure: a copied cluster unwatches its own
         return w
 
     def _unwatch(self, w: Watcher) -> None:
@@ -297,7 +320,7 @@ class APIServer:
             log("kube-apiserver", "unchanged", "", key=old_kv.key, revision=old_kv.mod_revision)
         elif kv is not None and kv.version == 0:
             log("etcd", "stored", kv.key, op="deleted", revision=kv.mod_revision, version=0, generated="",
-                why="the last finalizer is gone", watchers=self._delivered, verbose=req.verbose)
+                why="last-finalizer-gone", watchers=self._delivered, verbose=req.verbose)
         elif kv is not None:
             log("etcd", "stored", kv.key, op="updated", revision=kv.mod_revision, version=kv.version, generated="",
                 watchers=self._delivered, verbose=req.verbose)
@@ -345,7 +368,7 @@ class APIServer:
         if kv is not None:
             finalizers = obj["metadata"].get("finalizers") or (
                 (obj.get("spec") or {}).get("finalizers") if req.resource.kind == "Namespace" else None) or []
-            log("etcd", "stored", kv.key, op="deleted" if how == "deleted" else "marked for deletion",
+            log("etcd", "stored", kv.key, op="deleted" if how == "deleted" else "marked-for-deletion",
                 revision=kv.mod_revision, version=kv.version, generated="", how=how,
                 finalizers=finalizers, watchers=self._delivered,
                 grace=obj["metadata"].get("deletionGracePeriodSeconds"), verbose=req.verbose)
@@ -446,25 +469,23 @@ class APIServer:
                         w.callback(etype if event.type != "DELETED" else "DELETED", obj)
                         self._delivered.append(w.name)
 
-    # --- other endpoints ----------------------------------------------------------------------------------------
+    # --- the review endpoints ---------------------------------------------------------------------------------
 
-    def access_review(self, credentials: Credentials | None, attrs: dict, actor: str = "kubectl", as_user: str = "",
-                      as_groups: tuple[str, ...] = (), as_uid: str = "",
-                      as_extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> bool:
-        """POST selfsubjectaccessreviews: would RBAC allow this user the request? (kubectl auth can-i)."""
-        user = self.authn.authenticate(credentials)
-        self.record(actor, "request", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", method="POST",
-                    what="create selfsubjectaccessreview", user="", verbose=True)
-        if user is None:
-            raise unauthorized()
-        if as_user or as_groups or as_uid or as_extra:
-            user = impersonate(self.authz, user, as_user, as_groups, self.record, as_uid, as_extra)
-        a = Attributes(user, attrs["verb"], attrs.get("group", ""), attrs["resource"], attrs.get("subresource", ""),
-                       attrs.get("namespace", ""), attrs.get("name", ""))
-        decision = self.authz.authorize(a)
-        self.record("kube-apiserver", "access-review", "", user=user.name, verb=a.verb, resource=a.resource,
-                    group=a.group, namespace=a.namespace, allowed=decision.allowed, reason=decision.reason)
-        return decision.allowed
+    def _review(self, req: Request) -> dict:
+        """A review (selfsubjectaccessreviews, selfsubjectrulesreviews, selfsubjectreviews): the filters every request
+        passes (authentication, impersonation, authorization of `create` on the review), then the review registry's
+        create (reviews.py). Traced as the review endpoints are: the POST, any impersonation and the answer, without
+        the filters' own stages or a `rejected` line."""
+        def log(actor: str, action: str, obj: str = "", always: bool = False, **detail: Any) -> None:
+            if not req.quiet and action not in REVIEW_UNTRACED:
+                self.record(actor, action, obj, **detail)
+
+        log(req.actor, "request", req.path, method=req.method, what=req.describe(), user="", verbose=True)
+        if req.verb != "create":        # a create-only resource (go-restful's 405 for a route it does not have)
+            raise APIError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+        self._authorize(req, log)
+        assert req.user is not None
+        return reviews.create(self, req.resource, req.user, req.body, log)
 
 
 def _validation_facts(obj: dict) -> str:

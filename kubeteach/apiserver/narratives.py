@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..trace import narrative
+from ..trace import narrative, phrase
 
 
 def _request(f: dict) -> str:
@@ -36,12 +36,12 @@ def _stored(f: dict) -> str:
         extra = f" (updated, version {f['version']})"
     elif op == "bound":
         extra = f" (bound to {f['node']})"
-    elif op == "marked for deletion":
+    elif op == "marked-for-deletion":
         why = f"finalizers {', '.join(f['finalizers'])}" if f.get("finalizers") else \
             f"grace period {f.get('grace')}s"
         extra = f" (deletionTimestamp set: {why})"
     elif op == "deleted" and f.get("why"):
-        extra = f" ({f['why']})"
+        extra = f" ({phrase('stored:' + f['why'], f)})"
     verb = "delete" if op == "deleted" else "put"
     watchers = f.get("watchers") or []
     fan = ""
@@ -79,6 +79,7 @@ narrative({
     "invalid": lambda f: f'validation failed for {f["kind"]} "{f["name"]}": ' + "; ".join(f["errors"]),
     "validated": 'validated {kind} "{name}": {facts}',
     "stored": _stored,
+    "stored:last-finalizer-gone": "the last finalizer is gone",
     "responded": _responded,
     "unchanged": "no change: {key} stays at revision {revision} (etcd not written)",
     "rejected": "{code} {reason}: {message}",

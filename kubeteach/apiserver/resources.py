@@ -82,6 +82,19 @@ BY_KIND = {(r.api_version, r.kind): r for r in RESOURCES}
 KINDS = {r.kind: r for r in RESOURCES}
 
 
+#: The review resources: create-only, answered from the requesting user and never stored (their registry's `create`
+#: is in reviews.py; APIServer.handle serves them). They stay out of RESOURCES: nothing in etcd to list, watch,
+#: garbage-collect or resolve as a kubectl TYPE.
+REVIEWS: tuple[Resource, ...] = (
+    Resource("SelfSubjectAccessReview", "selfsubjectaccessreviews", "selfsubjectaccessreview",
+             "authorization.k8s.io", "v1", False),
+    Resource("SelfSubjectRulesReview", "selfsubjectrulesreviews", "selfsubjectrulesreview",
+             "authorization.k8s.io", "v1", False),
+    Resource("SelfSubjectReview", "selfsubjectreviews", "selfsubjectreview", "authentication.k8s.io", "v1", False),
+)
+REVIEW_RESOURCES = {r.resource: r for r in REVIEWS}
+
+
 def _names(r: Resource) -> set[str]:
     plain = {r.resource, r.singular, r.kind.lower(), *r.short_names}
     out = set(plain)

@@ -1,49 +1,62 @@
-"""The "who am I" endpoints: SelfSubjectReview (pkg/registry/authentication/selfsubjectreview) and
-SelfSubjectRulesReview (pkg/registry/authorization/selfsubjectrulesreview over RBAC's RulesFor,
-pkg/registry/rbac/validation/rule.go). They read no stored object of their own and write nothing. Every
-authenticated user may create them through the bootstrap ClusterRole `system:basic-user`.
+"""The review resources' registry: SelfSubjectAccessReview, SelfSubjectRulesReview (over RBAC's RulesFor,
+pkg/registry/rbac/validation/rule.go) and SelfSubjectReview. A review is a POST like any other (APIServer.handle
+runs its filters); its `create` answers from the requesting user, reads no stored object of its own and writes
+nothing. Every authenticated user may create them through the bootstrap ClusterRole `system:basic-user`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from ..objects import timestamp
 from ..trace import narrative
-from .authentication import Credentials, UserInfo
-from .errors import forbidden, unauthorized
-from .impersonation import impersonate
-from .rbac import Attributes, subject_matches
+from .authentication import UserInfo
+from .errors import bad_request
+from .rbac import Attributes, Authorizer, subject_matches
+from .registry import Storage
+from .resources import Resource
 
-if TYPE_CHECKING:
-    from .handler import APIServer
-
-
-Extra = tuple[tuple[str, tuple[str, ...]], ...]
+Log = Callable[..., None]
 
 
-def _requester(api: APIServer, credentials: Credentials | None, path: str, what: str, actor: str,
-               as_user: str, as_groups: tuple[str, ...], as_uid: str = "", as_extra: Extra = ()) -> UserInfo:
-    """Record the POST, authenticate, and impersonate when asked: the user the review is about."""
-    api.record(actor, "request", path, method="POST", what=what, user="", verbose=True)
-    user = api.authn.authenticate(credentials)
-    if user is None:
-        raise unauthorized()
-    if as_user or as_groups or as_uid or as_extra:
-        user = impersonate(api.authz, user, as_user, as_groups, api.record, as_uid, as_extra)
-    group, _, resource = path.removeprefix("/apis/").partition("/v1/")
-    if not api.authz.authorize(Attributes(user, "create", group, resource)).allowed:
-        raise forbidden(f'{resource}.{group} is forbidden: User "{user.name}" cannot create resource "{resource}" '
-                        f'in API group "{group}" at the cluster scope')
-    return user
+class ReviewServer(Protocol):
+    """What a review reads of the API server: the authorizer, the stored RBAC objects and the clock."""
+
+    authz: Authorizer
+    storage: Storage
+    now: Callable[[], float]
 
 
-def self_subject_review(api: APIServer, credentials: Credentials | None, actor: str = "kubectl",
-                        as_user: str = "", as_groups: tuple[str, ...] = (), as_uid: str = "",
-                        as_extra: Extra = ()) -> dict:
-    """POST selfsubjectreviews (authentication.k8s.io/v1): the user.Info the API server sees for this request."""
-    user = _requester(api, credentials, "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-                      "create selfsubjectreview", actor, as_user, as_groups, as_uid, as_extra)
+def create(api: ReviewServer, res: Resource, user: UserInfo, body: Any, log: Log) -> dict:
+    """The registry's `create` for a review resource: the answer for `user`, who has passed the filters."""
+    return REGISTRY[res.resource](api, user, body if isinstance(body, dict) else {}, log)
+
+
+def _spec(body: dict) -> dict:
+    spec = body.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def access_review(api: ReviewServer, user: UserInfo, body: dict, log: Log) -> dict:
+    """SelfSubjectAccessReview (pkg/registry/authorization/selfsubjectaccessreview): would the authorizer allow
+    this user the request in spec.resourceAttributes? (kubectl auth can-i)."""
+    spec = _spec(body)
+    attrs = spec.get("resourceAttributes")
+    if not isinstance(attrs, dict) or not attrs:
+        raise bad_request("nonResourceAttributes are not supported by this server")
+    a = Attributes(user, attrs.get("verb", ""), attrs.get("group", ""), attrs.get("resource", ""),
+                   attrs.get("subresource", ""), attrs.get("namespace", ""), attrs.get("name", ""))
+    decision = api.authz.authorize(a)
+    log("kube-apiserver", "access-review", "", user=user.name, verb=a.verb, resource=a.resource, group=a.group,
+        namespace=a.namespace, allowed=decision.allowed, reason=decision.reason)
+    return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None}, "spec": spec, "status": {"allowed": decision.allowed}}
+
+
+def self_subject_review(api: ReviewServer, user: UserInfo, body: dict, log: Log) -> dict:
+    """SelfSubjectReview (pkg/registry/authentication/selfsubjectreview): the user.Info the API server sees for
+    this request (kubectl auth whoami)."""
     info: dict = {"username": user.name}
     if getattr(user, "uid", ""):
         info["uid"] = user.uid  # type: ignore[attr-defined]
@@ -51,12 +64,12 @@ def self_subject_review(api: APIServer, credentials: Credentials | None, actor: 
         info["groups"] = list(user.groups)
     if user.extra:
         info["extra"] = {k: list(v) for k, v in user.extra}
-    api.record("kube-apiserver", "self-subject-review", "", user=user.name, groups=list(user.groups))
+    log("kube-apiserver", "self-subject-review", "", user=user.name, groups=list(user.groups))
     return {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview",
             "metadata": {"creationTimestamp": timestamp(api.now())}, "status": {"userInfo": info}}
 
 
-def rules_for(api: APIServer, user: UserInfo, namespace: str) -> tuple[list[dict], list[str]]:
+def rules_for(api: ReviewServer, user: UserInfo, namespace: str) -> tuple[list[dict], list[str]]:
     """DefaultRuleResolver.RulesFor: the rules of every ClusterRoleBinding, then every RoleBinding in the namespace,
     that names the user or one of its groups; a binding to a missing role is an evaluation error."""
     rules: list[dict] = []
@@ -79,12 +92,11 @@ def rules_for(api: APIServer, user: UserInfo, namespace: str) -> tuple[list[dict
     return rules, errors
 
 
-def self_subject_rules_review(api: APIServer, credentials: Credentials | None, namespace: str,
-                              actor: str = "kubectl", as_user: str = "", as_groups: tuple[str, ...] = (),
-                              as_uid: str = "", as_extra: Extra = ()) -> dict:
-    """POST selfsubjectrulesreviews (authorization.k8s.io/v1): the resource and non-resource rules that apply."""
-    user = _requester(api, credentials, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews",
-                      "create selfsubjectrulesreview", actor, as_user, as_groups, as_uid, as_extra)
+def self_subject_rules_review(api: ReviewServer, user: UserInfo, body: dict, log: Log) -> dict:
+    """SelfSubjectRulesReview (pkg/registry/authorization/selfsubjectrulesreview): the resource and non-resource
+    rules that apply in spec.namespace (kubectl auth can-i --list)."""
+    namespace = _spec(body).get("namespace") or ""
+    namespace = namespace if isinstance(namespace, str) else ""
     rules, errors = rules_for(api, user, namespace)
     resource_rules = [{k: list(r[k]) for k in ("verbs", "apiGroups", "resources", "resourceNames") if r.get(k)}
                       for r in rules if r.get("resources")]
@@ -95,11 +107,18 @@ def self_subject_rules_review(api: APIServer, credentials: Credentials | None, n
     status: dict = {"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": False}
     if errors:
         status["evaluationError"] = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
-    api.record("kube-apiserver", "rules-review", "", user=user.name, namespace=namespace,
-               rules=len(resource_rules) + len(non_resource), errors=errors)
+    log("kube-apiserver", "rules-review", "", user=user.name, namespace=namespace,
+        rules=len(resource_rules) + len(non_resource), errors=errors)
     return {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview",
             "metadata": {"creationTimestamp": timestamp(api.now())},
             "spec": {"namespace": namespace} if namespace else {}, "status": status}
+
+
+REGISTRY: dict[str, Callable[[ReviewServer, UserInfo, dict, Log], dict]] = {
+    "selfsubjectaccessreviews": access_review,
+    "selfsubjectrulesreviews": self_subject_rules_review,
+    "selfsubjectreviews": self_subject_review,
+}
 
 
 narrative({

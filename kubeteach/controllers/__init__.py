@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..client import Client, InformerFactory, WorkQueue
@@ -9,34 +10,47 @@ from ..events import EventRecorder
 from ..objects import key_of
 
 if TYPE_CHECKING:
-    from ..cluster import Cluster
+    from ..loop import Loop
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """What the controllers are configured with beyond their flags: the cluster's CSI driver (`name`,
+    `attachRequired`, `stageUnstage`) and the seed the CSI plugin derives volume handles from."""
+
+    csi_driver: dict = field(default_factory=dict)
+    seed: int = 0
+
+    @property
+    def driver_name(self) -> str:
+        return self.csi_driver.get("name", "hostpath.csi.k8s.io")
 
 
 class Controller:
     """The sample-controller shape: informers → work queue → `sync(key)`; subclasses set `name` and `sync`.
 
-    Its switch is `kube-controller-manager/<name>`: `c.stop("kube-controller-manager")` stops every controller,
-    `c.stop("deployment-controller")` just this one.
+    Built from its environment (`env`: clock, scheduling, trace, its switch), its own client, the process's
+    shared informer factory and the configuration. Its switch is `kube-controller-manager/<name>`:
+    `c.stop("kube-controller-manager")` stops every controller, `c.stop("deployment-controller")` just this one.
     """
 
     name = "controller"
     process = "kube-controller-manager"
     primary = ""              # the resource whose keys the queue holds; a restart requeues them all
 
-    def __init__(self, cluster: Cluster, factory: InformerFactory):
-        self.cluster, self.factory = cluster, factory
-        self.client = Client(factory.client.api, factory.client.credentials, self.name)
-        self.component = cluster.component(f"{self.process}/{self.name}")
+    def __init__(self, env: Loop, client: Client, factory: InformerFactory, config: ControllerConfig):
+        self.env, self.client, self.factory, self.config = env, client, factory, config
+        self.component = env.component(f"{self.process}/{self.name}")
         self.component.on_start = self.resync
-        self.queue = WorkQueue(cluster.loop, self.component, self.name, self.sync)
+        self.queue = WorkQueue(env, self.component, self.name, self.sync)
         self.recorder = EventRecorder(self.client.quiet_copy(), self.name, record=self.record)
 
     @property
     def now(self) -> float:
-        return self.cluster.loop.now
+        return self.env.now
 
     def record(self, action: str, obj: str = "", **detail: Any) -> None:
-        self.cluster.record(self.name, action, obj, **detail)
+        self.env.record(self.name, action, obj, **detail)
 
     def enqueue(self, obj: dict) -> None:
         self.queue.add(key_of(obj))
@@ -70,15 +84,16 @@ class ControllerManager:
         "csi-attacher": "kubeteach.controllers.attachdetach:CSIAttacher",
     }
 
-    def __init__(self, cluster: Cluster, names: list[str]):
+    def __init__(self, env: Loop, client: Client, names: list[str], config: ControllerConfig):
         import importlib
 
-        client = cluster.system_client("system:kube-controller-manager", (), "kube-controller-manager")
         self.factory = InformerFactory(client)
         self.controllers: dict[str, Controller] = {}
         for name in names:
             module, cls = self.CONTROLLERS[name].split(":")
-            self.controllers[name] = getattr(importlib.import_module(module), cls)(cluster, self.factory)
+            controller_class = getattr(importlib.import_module(module), cls)
+            self.controllers[name] = controller_class(env, client.named(controller_class.name), self.factory,
+                                                      config)
 
     def start(self) -> None:
         self.factory.start()

@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 
 from ..apiserver import APIError
+from ..client import OnNew
 from ..objects import deep_copy, is_being_deleted
+from ..pods import is_terminal
 from ..trace import narrative
 from . import Controller
 
@@ -47,12 +49,12 @@ def claim_names(pod: dict) -> list[str]:
 
 def is_pod_terminated(pod: dict) -> bool:
     """volumeutil.IsPodTerminated: Succeeded/Failed, or being deleted with no container running."""
-    status = pod.get("status") or {}
-    if status.get("phase") in ("Succeeded", "Failed"):
+    if is_terminal(pod):
         return True
     if not is_being_deleted(pod):
         return False
-    return all("running" not in (cs.get("state") or {}) for cs in status.get("containerStatuses") or [])
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    return all("running" not in (cs.get("state") or {}) for cs in statuses)
 
 
 class AttachDetachController(Controller):
@@ -60,9 +62,9 @@ class AttachDetachController(Controller):
 
     name = "attachdetach-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
-        driver = cluster.definition.get("csiDriver", {})
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
+        driver = config.csi_driver
         self.attach_required = {driver.get("name", ""): driver.get("attachRequired", True)}
         self.pods = factory.informer("pods")
         self.claims = factory.informer("persistentvolumeclaims")
@@ -73,14 +75,18 @@ class AttachDetachController(Controller):
         self.attachments.add_index("node", lambda va: [va["spec"]["nodeName"]])
         self.attachments.add_index("node/pv", lambda va: [
             f"{va['spec']['nodeName']}/{va['spec'].get('source', {}).get('persistentVolumeName', '')}"])
-        self.pods.add_handler(self._pod, lambda old, new: (self._pod(old), self._pod(new)), self._pod_deleted)
-        self.claims.add_handler(self._claim, lambda old, new: self._claim(new))
-        self.volumes.add_handler(self._volume, lambda old, new: self._volume(new), self._volume)
-        self.attachments.add_handler(self._attachment, lambda old, new: self._attachment(new), self._attachment)
+        self.pods.add_handler(self._pod, self._pod_updated, self._pod_deleted)
+        self.claims.add_handler(self._claim, OnNew(self._claim))
+        self.volumes.add_handler(self._volume, OnNew(self._volume), self._volume)
+        self.attachments.add_handler(self._attachment, OnNew(self._attachment), self._attachment)
         self.nodes.add_handler(None, self._node_updated)
         self.attached: dict[str, list[str]] = {}     # actual state: "<node>/<pv>" -> pods told about the attach
 
     # --- event handlers ------------------------------------------------------------------------------------------
+
+    def _pod_updated(self, old: dict, new: dict) -> None:
+        self._pod(old)
+        self._pod(new)
 
     def _pod(self, pod: dict) -> None:
         node = pod.get("spec", {}).get("nodeName")
@@ -231,13 +237,13 @@ class CSIAttacher(Controller):
     name = "csi-attacher"
     process = "csi-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
-        self.driver = cluster.definition.get("csiDriver", {}).get("name", "hostpath.csi.k8s.io")
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
+        self.driver = config.driver_name
         self.finalizer = "external-attacher/" + self.driver.replace(".", "-")
         self.attachments = factory.informer("volumeattachments")
         self.volumes = factory.informer("persistentvolumes")
-        self.attachments.add_handler(self._changed, lambda old, new: self._changed(new))
+        self.attachments.add_handler(self._changed, OnNew(self._changed))
 
     def _changed(self, va: dict) -> None:
         if va["spec"].get("attacher") != self.driver:

@@ -8,12 +8,14 @@ follow sync.go and progress.go. The arithmetic lives in kubeteach.controllers.de
 from __future__ import annotations
 
 from ..apiserver import APIError
+from ..client import OnNew
 from ..objects import (
     annotations_of,
     compute_hash,
     controller_ref,
     controller_uid,
     deep_copy,
+    get_condition,
     is_being_deleted,
     key_of,
     namespace_index,
@@ -21,19 +23,18 @@ from ..objects import (
     orphan_namespace,
     selector_is_empty,
     selector_matches,
-    timestamp,
 )
+from ..pods import is_terminal
 from . import Controller
 from . import deploymentutil as du
-from .replicaset import is_pod_active
 
 
 class DeploymentController(Controller):
     name = "deployment-controller"
     primary = "deployments"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.d_informer = factory.informer("deployments")
         self.rs_informer = factory.informer("replicasets")
         self.pod_informer = factory.informer("pods")
@@ -43,8 +44,8 @@ class DeploymentController(Controller):
         # orphans by namespace: adoption looks at these only, not at every ReplicaSet of the namespace
         self.rs_informer.add_index("orphan", orphan_namespace)
         self.pod_informer.add_index("controller-uid", controller_uid)
-        self.d_informer.add_handler(self.enqueue, lambda old, new: self.enqueue(new), self.enqueue)
-        self.rs_informer.add_handler(self._rs_changed, lambda old, new: self._rs_changed(new), self._rs_changed)
+        self.d_informer.add_handler(self.enqueue, OnNew(self.enqueue), self.enqueue)
+        self.rs_informer.add_handler(self._rs_changed, OnNew(self._rs_changed), self._rs_changed)
         self.pod_informer.add_handler(on_delete=self._pod_deleted)
 
     # --- event handlers ----------------------------------------------------------------------------------------
@@ -84,13 +85,9 @@ class DeploymentController(Controller):
         if d is None:
             self.record("gone", key)
             return
-        d = deep_copy(d)
-        try:
-            self._sync(d)
-            self.queue.forget(key)
-        except APIError as err:
-            delay = self.queue.add_rate_limited(key)
-            self.record("error", key, error=str(err), delay=delay)
+        # an error goes up to the work queue, which requeues the key rate-limited and forgets it once a sync
+        # succeeds (handleErr); the loop records it as work-failed
+        self._sync(deep_copy(d))
 
     def _sync(self, d: dict) -> None:
         selector = d["spec"].get("selector")
@@ -153,7 +150,7 @@ class DeploymentController(Controller):
         """checkPausedConditions: Progressing=Unknown DeploymentPaused / DeploymentResumed."""
         if not du.has_progress_deadline(d):
             return
-        cond = du.get_condition(d, "Progressing")
+        cond = get_condition(d, "Progressing")
         if cond and cond.get("reason") == du.TIMED_OUT_REASON:
             return
         paused = bool(d["spec"].get("paused"))
@@ -192,7 +189,7 @@ class DeploymentController(Controller):
                 self.record("revision", key_of(rs), revision=du.revision(rs))
                 return rs  # the Deployment's revision follows on the next sync, as in Go
             needs_update = self._set_deployment_revision(d, str(du.revision(rs)))
-            if du.get_condition(d, "Progressing") is None and du.has_progress_deadline(d):
+            if get_condition(d, "Progressing") is None and du.has_progress_deadline(d):
                 du.set_condition(d, du.condition("Progressing", "True", du.FOUND_NEW_RS_REASON,
                                                  f'Found new replica set "{rs["metadata"]["name"]}"', self.now))
                 needs_update = True
@@ -216,11 +213,10 @@ class DeploymentController(Controller):
               "spec": {"replicas": 0, "minReadySeconds": d["spec"].get("minReadySeconds", 0),
                        "selector": selector, "template": template}}
         all_rss = [*old_rss]
-        new_replicas, math_ = du.new_rs_new_replicas(d, all_rss, rs)
+        new_replicas, numbers = du.new_rs_new_replicas(d, all_rss, rs)
         rs["spec"]["replicas"] = new_replicas
         du.set_new_replica_set_annotations(d, rs, new_revision, False)
-        self.record("create-rs", key_of(d), rs=name, hash=h, replicas=new_replicas, math=math_,
-                    revision=new_revision)
+        self.record("create-rs", key_of(d), rs=name, hash=h, replicas=new_replicas, revision=new_revision, **numbers)
         try:
             created = self.client.create("replicasets", rs, d["metadata"]["namespace"])
         except APIError as err:
@@ -273,7 +269,8 @@ class DeploymentController(Controller):
     # --- scaling -----------------------------------------------------------------------------------------------
 
     def scale_replica_set(self, rs: dict, new_scale: int, d: dict, why: str = "", **facts) -> tuple[bool, dict]:
-        """scaleReplicaSet: write spec.replicas and the desired/max-replicas annotations; event if the size moved."""
+        """scaleReplicaSet: write spec.replicas and the desired/max-replicas annotations; event if the size moved.
+        `why` is a key (`deployment:why:<key>` in the narratives), `facts` the numbers behind the step."""
         old = rs["spec"].get("replicas", 0)
         size_changed = old != new_scale
         rs = deep_copy(rs)
@@ -305,18 +302,18 @@ class DeploymentController(Controller):
         if len(active) == 1 or not active:
             target = active[0] if active else (new_rs or (du.newest(old_rss) if old_rss else None))
             if target is not None and target["spec"].get("replicas", 0) != replicas:
-                self.scale_replica_set(target, replicas, d, "scaling event: only one active ReplicaSet")
+                self.scale_replica_set(target, replicas, d, "only-one-active")
             elif target is not None:
                 self.scale_replica_set(target, replicas, d)
             return
         if new_rs is not None and du.is_saturated(d, new_rs):
             for rs in du.filter_active(old_rss):
-                self.scale_replica_set(rs, 0, d, "the new ReplicaSet is saturated")
+                self.scale_replica_set(rs, 0, d, "new-rs-saturated")
             return
         if d["spec"].get("strategy", {}).get("type") != "RollingUpdate":
             return
-        for rs, target, math_ in du.proportional_scale(d, [new_rs, *old_rss] if new_rs else old_rss):
-            self.scale_replica_set(rs, target, d, "proportional scaling", math=math_)  # a no-op if nothing moves
+        for rs, target, numbers in du.proportional_scale(d, [new_rs, *old_rss] if new_rs else old_rss):
+            self.scale_replica_set(rs, target, d, "proportional", **numbers)  # a no-op if nothing moves
 
     # --- RollingUpdate (rolling.go) -----------------------------------------------------------------------------
 
@@ -341,9 +338,9 @@ class DeploymentController(Controller):
         if current == replicas:
             return False, new_rs
         if current > replicas:
-            return self.scale_replica_set(new_rs, replicas, d, "the new ReplicaSet has more than spec.replicas")
-        target, math_ = du.new_rs_new_replicas(d, [rs for rs in all_rss if rs is not new_rs], new_rs)
-        return self.scale_replica_set(new_rs, target, d, "NewRSNewReplicas", math=math_)
+            return self.scale_replica_set(new_rs, replicas, d, "new-rs-above-spec")
+        target, numbers = du.new_rs_new_replicas(d, [rs for rs in all_rss if rs is not new_rs], new_rs)
+        return self.scale_replica_set(new_rs, target, d, "new-rs-new-replicas", **numbers)
 
     def reconcile_old_replica_sets(self, all_rss: list[dict], old_rss: list[dict], new_rs: dict, d: dict
                                    ) -> tuple[bool, list[dict]]:
@@ -356,23 +353,20 @@ class DeploymentController(Controller):
         min_available = d["spec"].get("replicas", 1) - max_unavailable
         new_unavailable = new_rs["spec"].get("replicas", 0) - new_rs.get("status", {}).get("availableReplicas", 0)
         max_scaled_down = all_pods - min_available - new_unavailable
-        budget = (f"{du.max_unavailable_math(d)}, minAvailable = {d['spec'].get('replicas', 1)} - "
-                  f"{max_unavailable} = {min_available}")
-        facts = {"allPods": all_pods, "minAvailable": min_available, "newRSUnavailable": new_unavailable,
-                 "maxScaledDown": max_scaled_down, "maxUnavailable": max_unavailable, "budget": budget}
+        budget = {**du.max_unavailable_facts(d), "all_pods": all_pods, "min_available": min_available,
+                  "new_rs_unavailable": new_unavailable, "max_scaled_down": max_scaled_down}
         if max_scaled_down <= 0:
-            self.record("hold-old", key_of(d), **facts)
+            self.record("hold-old", key_of(d), **budget)
             return False, old_rss
-        budget += (f"; maxScaledDown = allPods {all_pods} - minAvailable {min_available} - newRSUnavailable "
-                   f"{new_unavailable} = {max_scaled_down}")
         old_rss, cleaned = self.cleanup_unhealthy_replicas(old_rss, d, max_scaled_down, budget)
         all_rss = [new_rs, *old_rss]
         scaled_down, old_rss = self.scale_down_old_replica_sets_for_rolling_update(all_rss, old_rss, d, budget)
         return cleaned + scaled_down > 0, old_rss
 
-    def cleanup_unhealthy_replicas(self, old_rss: list[dict], d: dict, max_cleanup: int, budget: str = ""
+    def cleanup_unhealthy_replicas(self, old_rss: list[dict], d: dict, max_cleanup: int, budget: dict
                                    ) -> tuple[list[dict], int]:
-        """Scale down old RSs' unavailable pods first, oldest RS first, at most max_cleanup."""
+        """Scale down old RSs' unavailable pods first, oldest RS first, at most max_cleanup (`budget`: the numbers
+        of reconcileOldReplicaSets, for the trace)."""
         total = 0
         out = []
         for rs in du.by_creation(old_rss):
@@ -381,14 +375,14 @@ class DeploymentController(Controller):
                 out.append(rs)
                 continue
             down = min(max_cleanup - total, replicas - available)
-            _, rs = self.scale_replica_set(rs, replicas - down, d, "cleanupUnhealthyReplicas", math=(
-                f"{budget + '; ' if budget else ''}{replicas - available} unavailable, {max_cleanup} allowed"))
+            _, rs = self.scale_replica_set(rs, replicas - down, d, "cleanup-unhealthy", **budget,
+                                           unavailable=replicas - available, max_cleanup=max_cleanup)
             total += down
             out.append(rs)
         return out, total
 
     def scale_down_old_replica_sets_for_rolling_update(self, all_rss: list[dict], old_rss: list[dict], d: dict,
-                                                       budget: str = "") -> tuple[int, list[dict]]:
+                                                       budget: dict) -> tuple[int, list[dict]]:
         """Scale old RSs down, oldest first, by as many as are available above minAvailable."""
         replicas = d["spec"].get("replicas", 1)
         min_available = replicas - du.max_unavailable(d)
@@ -404,8 +398,8 @@ class DeploymentController(Controller):
                 out.append(rs)
                 continue
             down = min(current, total - done)
-            _, rs = self.scale_replica_set(rs, current - down, d, "scaleDownOldReplicaSetsForRollingUpdate", math=(
-                f"{budget + '; ' if budget else ''}available {available} - minAvailable {min_available} = {total}"))
+            _, rs = self.scale_replica_set(rs, current - down, d, "scale-down-old", **budget, available=available,
+                                           scale_down=total)
             done += down
             out.append(rs)
         return done, out
@@ -416,7 +410,7 @@ class DeploymentController(Controller):
         new_rs, old_rss = self.get_all_replica_sets_and_sync_revision(d, rs_list, False)
         scaled = False
         for rs in du.filter_active(old_rss):
-            changed, _ = self.scale_replica_set(rs, 0, d, "Recreate: old ReplicaSets go to 0 first")
+            changed, _ = self.scale_replica_set(rs, 0, d, "recreate-old-first")
             scaled = scaled or changed
         new_rs, old_rss = self._refresh(d, new_rs, old_rss)
         if scaled:
@@ -428,7 +422,7 @@ class DeploymentController(Controller):
             return
         if new_rs is None:
             new_rs, old_rss = self.get_all_replica_sets_and_sync_revision(d, rs_list, True)
-        self.scale_replica_set(new_rs, d["spec"].get("replicas", 1), d, "Recreate: old pods are gone")
+        self.scale_replica_set(new_rs, d["spec"].get("replicas", 1), d, "recreate-old-gone")
         new_rs, old_rss = self._refresh(d, new_rs, old_rss)
         if du.deployment_complete(d, d.get("status", {})):
             self.cleanup_deployment(old_rss, d)
@@ -439,7 +433,7 @@ class DeploymentController(Controller):
             return True
         for rs in old_rss:
             for pod in self.pod_informer.by_index("controller-uid", rs["metadata"]["uid"]):
-                if pod.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
+                if not is_terminal(pod):
                     return True
         return False
 
@@ -490,17 +484,14 @@ class DeploymentController(Controller):
         requeue = du.sync_progressing(d, status, new_rs, self.now)
         if status != d.get("status"):
             prev = d.get("status", {})
+            prev_progressing = get_condition(d, "Progressing")
             d["status"] = status
             self.client.update_status("deployments", d)
-            if du.get_condition(d, "Progressing") != _cond(prev, "Progressing") or \
+            if get_condition(d, "Progressing") != prev_progressing or \
                     status.get("availableReplicas") != prev.get("availableReplicas"):
                 self.record("deployment-status", key_of(d), **du.status_facts(d))
         if requeue is not None:
             self.queue.add_after(key_of(d), requeue, kind="retry")
 
 
-def _cond(status: dict, ctype: str) -> dict | None:
-    return next((c for c in status.get("conditions") or [] if c["type"] == ctype), None)
-
-
-__all__ = ["DeploymentController", "is_pod_active", "timestamp"]
+__all__ = ["DeploymentController"]

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import math
 
-from ..objects import annotations_of, deep_copy, parse_timestamp, timestamp
-from ..trace import narrative
+from ..deployments import REVISION, max_surge, max_unavailable, revision, rolling_update, scaled_value
+from ..objects import annotations_of, deep_copy, get_condition, parse_timestamp, timestamp
+from ..trace import narrative, phrase, plural
 
 HASH_LABEL = "pod-template-hash"
-REVISION = "deployment.kubernetes.io/revision"
 REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
 DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
@@ -29,81 +29,38 @@ PAUSED_REASON = "DeploymentPaused"
 RESUMED_REASON = "DeploymentResumed"
 
 
-# --- int-or-percent (apimachinery intstr.GetScaledValueFromIntOrPercent) --------------------------------------
-
-def scaled_value(value: int | str | None, total: int, round_up: bool) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.endswith("%"):
-        pct = int(value[:-1])
-        return math.ceil(pct * total / 100) if round_up else math.floor(pct * total / 100)
-    return int(value)
-
-
-def resolve_fenceposts(max_surge: int | str | None, max_unavailable: int | str | None, desired: int
-                       ) -> tuple[int, int]:
-    """ResolveFenceposts: surge rounds up, unavailable rounds down; both 0 makes unavailable 1."""
-    surge = scaled_value(max_surge, desired, True)
-    unavailable = scaled_value(max_unavailable, desired, False)
-    if surge == 0 and unavailable == 0:
-        unavailable = 1
-    return surge, unavailable
-
-
-def _rolling(d: dict) -> dict | None:
-    strategy = d["spec"].get("strategy") or {}
-    return strategy.get("rollingUpdate") or {} if strategy.get("type", "RollingUpdate") == "RollingUpdate" else None
-
-
-def max_surge(d: dict) -> int:
-    ru = _rolling(d)
-    if ru is None:
-        return 0
-    return resolve_fenceposts(ru.get("maxSurge"), ru.get("maxUnavailable"), d["spec"].get("replicas", 1))[0]
-
-
-def max_unavailable(d: dict) -> int:
-    ru = _rolling(d)
+def max_unavailable_facts(d: dict) -> dict:
+    """How MaxUnavailable was resolved, as facts (`max_unavailable_rule`: not-rolling-update, both-zero, percent or
+    value); the phrase `deployment:max-unavailable` says it: `maxUnavailable = floor(25% of 10) = 2`."""
+    ru = rolling_update(d)
     replicas = d["spec"].get("replicas", 1)
-    if ru is None or replicas == 0:
-        return 0
-    return min(resolve_fenceposts(ru.get("maxSurge"), ru.get("maxUnavailable"), replicas)[1], replicas)
-
-
-def max_unavailable_math(d: dict) -> str:
-    """How MaxUnavailable was resolved, in numbers: `maxUnavailable = floor(25% of 10) = 2`."""
-    ru = _rolling(d)
-    value = max_unavailable(d)
+    facts = {"max_unavailable": max_unavailable(d), "spec_replicas": replicas}
     if ru is None:
-        return f"maxUnavailable = {value} (not a RollingUpdate)"
-    raw, replicas = ru.get("maxUnavailable"), d["spec"].get("replicas", 1)
+        return {**facts, "max_unavailable_rule": "not-rolling-update"}
+    raw = ru.get("maxUnavailable")
     if scaled_value(raw, replicas, False) == 0 and scaled_value(ru.get("maxSurge"), replicas, True) == 0:
-        return f"maxUnavailable = {value} (maxSurge and maxUnavailable both resolve to 0)"
+        return {**facts, "max_unavailable_rule": "both-zero"}
     if isinstance(raw, str) and raw.endswith("%"):
-        return f"maxUnavailable = floor({raw} of {replicas}) = {value}"
-    return f"maxUnavailable = {value}"
+        return {**facts, "max_unavailable_rule": "percent", "max_unavailable_raw": raw}
+    return {**facts, "max_unavailable_rule": "value"}
 
 
-def new_rs_new_replicas(d: dict, others: list[dict], new_rs: dict) -> tuple[int, str]:
-    """NewRSNewReplicas: how big the new RS may be now, and the arithmetic that says so."""
+def new_rs_new_replicas(d: dict, others: list[dict], new_rs: dict) -> tuple[int, dict]:
+    """NewRSNewReplicas: how big the new RS may be now, and the numbers that say so (the phrase
+    `deployment:new-rs-new-replicas` renders them)."""
     replicas = d["spec"].get("replicas", 1)
-    ru = _rolling(d)
+    ru = rolling_update(d)
     if ru is None:
-        return replicas, f"Recreate: the new ReplicaSet gets all {replicas}"
+        return replicas, {"strategy": "Recreate", "spec_replicas": replicas}
     surge_raw = ru.get("maxSurge")
     surge = scaled_value(surge_raw, replicas, True)
     max_total = replicas + surge
     current = sum(rs["spec"].get("replicas", 0) for rs in others) + new_rs["spec"].get("replicas", 0)
     new = new_rs["spec"].get("replicas", 0)
-    surge_text = f"maxSurge = ceil({surge_raw} of {replicas}) = {surge}" if isinstance(surge_raw, str) else \
-        f"maxSurge = {surge}"
-    if current >= max_total:
-        return new, f"{surge_text}; {current} pods already >= maxTotal {max_total}: stay at {new}"
-    grow = min(max_total - current, replicas - new)
-    return new + grow, (f"{surge_text}, maxTotal = {max_total}; NewRSNewReplicas = {new} + "
-                        f"min({max_total} - {current}, {replicas} - {new}) = {new + grow}")
+    target = new if current >= max_total else new + min(max_total - current, replicas - new)
+    return target, {"strategy": "RollingUpdate", "spec_replicas": replicas, "max_surge": surge,
+                    "max_surge_raw": surge_raw if isinstance(surge_raw, str) else None, "max_total": max_total,
+                    "current_pods": current, "new_rs_replicas": new, "new_rs_new_replicas": target}
 
 
 # --- finding ReplicaSets --------------------------------------------------------------------------------------
@@ -127,13 +84,6 @@ def by_creation(rss: list[dict]) -> list[dict]:
 
 def newest(rss: list[dict]) -> dict:
     return by_creation(rss)[-1]
-
-
-def revision(rs: dict) -> int:
-    try:
-        return int(annotations_of(rs).get(REVISION, "0"))
-    except ValueError:
-        return 0
 
 
 def by_revision(rss: list[dict]) -> list[dict]:
@@ -201,7 +151,7 @@ def is_saturated(d: dict, rs: dict) -> bool:
             and rs.get("status", {}).get("availableReplicas", 0) == replicas)
 
 
-def proportional_scale(d: dict, rss: list[dict]) -> list[tuple[dict, int, str]]:
+def proportional_scale(d: dict, rss: list[dict]) -> list[tuple[dict, int, dict]]:
     """scale(): every active RS's new size, sharing a scale-up or -down by size (GetProportion), leftovers to the
     first; unchanged ones are listed too, because scaleReplicaSet also refreshes their replicas annotations."""
     replicas = d["spec"].get("replicas", 1)
@@ -227,9 +177,8 @@ def proportional_scale(d: dict, rss: list[dict]) -> list[tuple[dict, int, str]]:
         plan.append([rs, size + proportion])
     if plan and to_add:
         plan[0][1] = max(plan[0][1] + to_add - added, 0)
-    return [(rs, target, f"allowed {allowed} = {replicas} + maxSurge {surge}; {current} now; "
-                         f"{rs['spec']['replicas']} -> {target}")
-            for rs, target in plan]
+    facts = {"allowed": allowed, "spec_replicas": replicas, "max_surge": surge, "current_pods": current}
+    return [(rs, target, facts) for rs, target in plan]
 
 
 def replica_set_fraction(d: dict, rs: dict, allowed: int) -> int:
@@ -252,10 +201,6 @@ def _neg_time(rs: dict) -> float:
 
 
 # --- status and conditions ----------------------------------------------------------------------------------
-
-def get_condition(d: dict, ctype: str) -> dict | None:
-    return next((c for c in d.get("status", {}).get("conditions") or [] if c["type"] == ctype), None)
-
 
 def condition(ctype: str, status: str, reason: str, message: str, now: float) -> dict:
     t = timestamp(now)
@@ -367,25 +312,89 @@ def status_facts(d: dict) -> dict:
     conds = {c["type"]: c for c in st.get("conditions") or []}
     return {"updated": st.get("updatedReplicas", 0), "available": st.get("availableReplicas", 0),
             "replicas": d["spec"].get("replicas", 1),
-            "conditions": ", ".join(f"{t}={c['status']} ({c['reason']})" for t, c in conds.items())}
+            "conditions": [(t, c["status"], c["reason"]) for t, c in conds.items()]}
+
+
+def _max_unavailable(f: dict) -> str:
+    value, rule = f["max_unavailable"], f["max_unavailable_rule"]
+    if rule == "not-rolling-update":
+        return f"maxUnavailable = {value} (not a RollingUpdate)"
+    if rule == "both-zero":
+        return f"maxUnavailable = {value} (maxSurge and maxUnavailable both resolve to 0)"
+    if rule == "percent":
+        return f"maxUnavailable = floor({f['max_unavailable_raw']} of {f['spec_replicas']}) = {value}"
+    return f"maxUnavailable = {value}"
+
+
+def _new_rs_new_replicas(f: dict) -> str:
+    if f["strategy"] == "Recreate":
+        return f"Recreate: the new ReplicaSet gets all {f['spec_replicas']}"
+    surge = f"maxSurge = ceil({f['max_surge_raw']} of {f['spec_replicas']}) = {f['max_surge']}" \
+        if f.get("max_surge_raw") is not None else f"maxSurge = {f['max_surge']}"
+    if f["current_pods"] >= f["max_total"]:
+        return (f"{surge}; {f['current_pods']} pods already >= maxTotal {f['max_total']}: stay at "
+                f"{f['new_rs_replicas']}")
+    return (f"{surge}, maxTotal = {f['max_total']}; NewRSNewReplicas = {f['new_rs_replicas']} + "
+            f"min({f['max_total']} - {f['current_pods']}, {f['spec_replicas']} - {f['new_rs_replicas']}) = "
+            f"{f['new_rs_new_replicas']}")
+
+
+def _math(f: dict) -> str:
+    """The arithmetic behind a create-rs or scale-rs record ("" when the step has none)."""
+    why = f.get("why") or ("new-rs-new-replicas" if "strategy" in f else "")
+    if why == "new-rs-new-replicas":
+        return phrase("deployment:new-rs-new-replicas", f)
+    if why == "proportional":
+        return (f"allowed {f['allowed']} = {f['spec_replicas']} + maxSurge {f['max_surge']}; {f['current_pods']} "
+                f"now; {f['old']} -> {f['new']}")
+    if why in ("cleanup-unhealthy", "scale-down-old"):
+        return "; ".join((phrase("deployment:budget", f), phrase("deployment:max-scaled-down", f),
+                          phrase(f"deployment:math:{why}", f)))
+    return ""
+
+
+def _scale_rs(f: dict) -> str:
+    text = f"sync {f['object']}: scale {f['rs']} from {f['old']} to {f['new']}"
+    if not f.get("why"):
+        return text
+    numbers = _math(f)
+    return f"{text} ({phrase('deployment:why:' + f['why'], f)}{': ' + numbers if numbers else ''})"
 
 
 narrative({
     "create-rs": lambda f: (f"sync {f['object']}: no ReplicaSet has this template (pod-template-hash {f['hash']}); "
-                            f"create {f['rs']} (revision {f['revision']}) with {f['replicas']} "
-                            f"replica{'s' if f['replicas'] != 1 else ''}: {f['math']}"),
-    "scale-rs": lambda f: (f"sync {f['object']}: scale {f['rs']} from {f['old']} to {f['new']}"
-                           + (f" ({f['why']}" + (f": {f['math']}" if f.get("math") else "") + ")" if f.get("why")
-                              else "")),
-    "hold-old": lambda f: (f"sync {f['object']}: old ReplicaSets stay: maxScaledDown = allPods {f['allPods']} - "
-                           f"minAvailable {f['minAvailable']} - newRSUnavailable {f['newRSUnavailable']} = "
-                           f"{f['maxScaledDown']} ({f['budget']}); wait for new pods to become available"),
+                            f"create {f['rs']} (revision {f['revision']}) with {plural(f['replicas'], 'replica')}: "
+                            f"{_math(f)}"),
+    "scale-rs": _scale_rs,
+    "hold-old": lambda f: (f"sync {f['object']}: old ReplicaSets stay: {phrase('deployment:max-scaled-down', f)} "
+                           f"({phrase('deployment:budget', f)}); wait for new pods to become available"),
+    "deployment:math": _math,
+    "deployment:max-unavailable": _max_unavailable,
+    "deployment:new-rs-new-replicas": _new_rs_new_replicas,
+    "deployment:budget": lambda f: (f"{phrase('deployment:max-unavailable', f)}, minAvailable = "
+                                    f"{f['spec_replicas']} - {f['max_unavailable']} = {f['min_available']}"),
+    "deployment:max-scaled-down": ("maxScaledDown = allPods {all_pods} - minAvailable {min_available} - "
+                                   "newRSUnavailable {new_rs_unavailable} = {max_scaled_down}"),
+    "deployment:math:cleanup-unhealthy": "{unavailable} unavailable, {max_cleanup} allowed",
+    "deployment:math:scale-down-old": "available {available} - minAvailable {min_available} = {scale_down}",
+    # why a ReplicaSet was scaled (scale-rs `why`)
+    "deployment:why:only-one-active": "scaling event: only one active ReplicaSet",
+    "deployment:why:new-rs-saturated": "the new ReplicaSet is saturated",
+    "deployment:why:proportional": "proportional scaling",
+    "deployment:why:new-rs-above-spec": "the new ReplicaSet has more than spec.replicas",
+    "deployment:why:new-rs-new-replicas": "NewRSNewReplicas",
+    "deployment:why:cleanup-unhealthy": "cleanupUnhealthyReplicas",
+    "deployment:why:scale-down-old": "scaleDownOldReplicaSetsForRollingUpdate",
+    "deployment:why:recreate-old-first": "Recreate: old ReplicaSets go to 0 first",
+    "deployment:why:recreate-old-gone": "Recreate: old pods are gone",
     "recreate-wait": "sync {object}: Recreate waits until every old pod has stopped before creating the new "
                      "ReplicaSet",
     "revision": "ReplicaSet {object} is the new ReplicaSet again: revision {revision}",
     "cleanup": "sync {object}: revisionHistoryLimit {limit}: delete old ReplicaSet {rs} (revision {revision})",
     "collision": "hash collision: {rs} exists with another template; collisionCount is now {count}",
-    "deployment-status": ("status {object}: {updated} updated, {available} available of {replicas}; {conditions}"),
+    "deployment-status": lambda f: (f"status {f['object']}: {f['updated']} updated, {f['available']} available of "
+                                    f"{f['replicas']}; "
+                                    + ", ".join(f"{t}={s} ({reason})" for t, s, reason in f["conditions"])),
     "gone": "sync {object}: the Deployment is gone; nothing to do (the garbage collector handles its ReplicaSets)",
     "error": "sync {object} failed: {error}; requeued in {delay}s",
     "adopted-rs": "adopted orphan ReplicaSet {object} into Deployment {deployment}",

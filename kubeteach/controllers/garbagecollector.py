@@ -13,12 +13,13 @@ only for kinds we do not watch). Virtual nodes for owners not yet seen are repla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from ..apiserver import APIError, lookup
 from ..apiserver.registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN
 from ..apiserver.resources import Resource, for_kind
-from ..client import WorkQueue
-from ..trace import narrative
+from ..client import OnNew, WorkQueue
+from ..trace import narrative, phrase
 from . import Controller
 
 #: the resources whose ownerReferences the graph follows (Kubernetes: everything deletable and listable)
@@ -59,8 +60,8 @@ class GarbageCollector(Controller):
 
     name = "garbage-collector"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.nodes: dict[str, GraphNode] = {}
         self.dependents: dict[str, set[str]] = {}
         self.informers = {}
@@ -68,9 +69,9 @@ class GarbageCollector(Controller):
             inf = factory.informer(resource)
             self.informers[resource] = inf
             res = lookup(resource)
-            inf.add_handler(lambda obj, r=res: self._observe(obj, r), lambda old, new, r=res: self._observe(new, r),
-                            self._forget)
-        self.orphan_queue = WorkQueue(cluster.loop, self.component, f"{self.name} orphan", self.attempt_to_orphan)
+            observe = partial(self._observe, resource=res)
+            inf.add_handler(observe, OnNew(observe), self._forget)
+        self.orphan_queue = WorkQueue(env, self.component, f"{self.name} orphan", self.attempt_to_orphan)
 
     # --- GraphBuilder.processGraphChanges ----------------------------------------------------------------------
 
@@ -186,7 +187,7 @@ class GarbageCollector(Controller):
         deps = self._dependents_of(node.uid)
         if waiting and deps:
             self.record("gc-delete", node.describe(), policy="Foreground", why="owner-foreground",
-                        owners=[_ref_text(r) for r in waiting], dependents=len(deps))
+                        owners=[_ref(r) for r in waiting], dependents=len(deps))
             self._delete(node, "Foreground")
             return
         if has_finalizer(latest, FINALIZER_ORPHAN):
@@ -197,7 +198,7 @@ class GarbageCollector(Controller):
             policy = "Background"
         why = "owner-foreground" if waiting else "no-owner"
         self.record("gc-delete", node.describe(), policy=policy, why=why,
-                    owners=[_ref_text(r) for r in waiting or dangling], dependents=len(deps))
+                    owners=[_ref(r) for r in waiting or dangling], dependents=len(deps))
         self._delete(node, policy)
 
     def _delete(self, node: GraphNode, policy: str) -> None:
@@ -210,8 +211,7 @@ class GarbageCollector(Controller):
 
     def _remove_owner_refs(self, node: GraphNode, gone: list[dict], solid: list[dict]) -> None:
         """Some owners remain: only drop the references to the dangling or waiting ones (a strategic patch)."""
-        self.record("gc-unlink", node.describe(), owners=[_ref_text(r) for r in gone],
-                    solid=[_ref_text(r) for r in solid])
+        self.record("gc-unlink", node.describe(), owners=[_ref(r) for r in gone], solid=[_ref(r) for r in solid])
         patch = {"metadata": {"ownerReferences": [{"$patch": "delete", "uid": r["uid"]} for r in gone],
                               "uid": node.uid}}
         try:
@@ -270,28 +270,34 @@ class GarbageCollector(Controller):
         self._remove_finalizer(node, FINALIZER_ORPHAN)
 
 
-def _ref_text(ref: dict) -> str:
-    return f"{ref.get('kind')} {ref.get('name')}, uid {ref.get('uid')}"
+def _ref(ref: dict) -> tuple:
+    """An ownerReference as the trace keeps it: (kind, name, uid)."""
+    return ref.get("kind"), ref.get("name"), ref.get("uid")
+
+
+def _refs(f: dict, key: str) -> str:
+    return "; ".join(phrase("gc:owner", {"kind": kind, "name": name, "uid": uid}, f["_lang"]) for kind, name, uid in f[key])
 
 
 def _gc_delete(f: dict) -> str:
     policy = f["policy"].lower()
     if f["why"] == "owner-foreground" and f["dependents"]:
-        return (f"{f['object']}'s owner ({'; '.join(f['owners'])}) is being deleted in foreground and it has "
+        return (f"{f['object']}'s owner ({_refs(f, 'owners')}) is being deleted in foreground and it has "
                 f"{f['dependents']} dependent{'s' if f['dependents'] != 1 else ''} of its own: delete it in "
                 f"foreground too")
     if f["why"] == "owner-foreground":
-        return (f"{f['object']}'s owner ({'; '.join(f['owners'])}) is being deleted in foreground and waits for it: "
+        return (f"{f['object']}'s owner ({_refs(f, 'owners')}) is being deleted in foreground and waits for it: "
                 f"delete it in {policy}")
-    owners = "; ".join(f["owners"])
+    owners = _refs(f, "owners")
     verb = "are" if len(f["owners"]) > 1 else "is"
     return f"{f['object']} has no live owner ({owners} {verb} gone): delete it in {policy}"
 
 
 narrative({
     "gc-delete": _gc_delete,
-    "gc-unlink": lambda f: (f"{f['object']} still has a live owner ({'; '.join(f['solid'])}): remove only its "
-                            f"references to {'; '.join(f['owners'])}"),
+    "gc-unlink": lambda f: (f"{f['object']} still has a live owner ({_refs(f, 'solid')}): remove only its "
+                            f"references to {_refs(f, 'owners')}"),
+    "gc:owner": "{kind} {name}, uid {uid}",
     "gc-foreground-wait": lambda f: (f"{f['object']} is being deleted in foreground: waiting for "
                                      f"{len(f['blocking'])} dependent{'s' if len(f['blocking']) != 1 else ''} "
                                      f"with blockOwnerDeletion: {', '.join(f['blocking'])}"),

@@ -20,9 +20,10 @@ from __future__ import annotations
 from ..apiserver import APIError
 from ..apiserver.registry import FINALIZER_KUBERNETES
 from ..apiserver.resources import RESOURCES, Resource
-from ..client import WorkQueue
+from ..client import OnNew, WorkQueue
 from ..loop import Entry
-from ..objects import deep_copy, parse_timestamp, timestamp
+from ..objects import deep_copy, get_condition, parse_timestamp, timestamp
+from ..pods import is_terminal
 from ..trace import narrative
 from . import Controller
 
@@ -73,11 +74,11 @@ class NamespaceController(Controller):
     name = "namespace-controller"
     primary = "namespaces"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
-        self.queue = WorkQueue(cluster.loop, self.component, self.name, self.sync, max_delay=MAX_RETRY_DELAY)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
+        self.queue = WorkQueue(env, self.component, self.name, self.sync, max_delay=MAX_RETRY_DELAY)
         self.informer = factory.informer("namespaces")
-        self.informer.add_handler(self.enqueue_namespace, lambda old, new: self.enqueue_namespace(new), None)
+        self.informer.add_handler(self.enqueue_namespace, OnNew(self.enqueue_namespace), None)
         self._waiting: dict[str, Entry] = {}
 
     # --- the queue --------------------------------------------------------------------------------------------
@@ -98,9 +99,9 @@ class NamespaceController(Controller):
         if entry is not None and not entry.cancelled and entry.time <= due:
             return
         if entry is not None:
-            self.cluster.loop.cancel(entry)
-        self._waiting[name] = self.cluster.loop.schedule(delay, self.component, lambda: self._ready(name),
-                                                         label=f"{self.name} {name}")
+            self.env.cancel(entry)
+        self._waiting[name] = self.env.schedule(delay, self.component, self, "_ready", name,
+                                                label=f"{self.name} {name}")
 
     def _ready(self, name: str) -> None:
         self._waiting.pop(name, None)
@@ -191,7 +192,7 @@ class NamespaceController(Controller):
             return 0
         estimate = 0
         for pod in self.client.list("pods", namespace)["items"]:
-            if pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+            if is_terminal(pod):
                 continue
             grace = pod.get("spec", {}).get("terminationGracePeriodSeconds")
             if grace is not None:
@@ -220,7 +221,7 @@ class NamespaceController(Controller):
         changed = False
         for ctype in CONDITION_TYPES:
             status, reason, message = new.get(ctype, ("False", OK_REASONS[ctype], OK_MESSAGES[ctype]))
-            old = next((c for c in conditions if c["type"] == ctype), None)
+            old = get_condition(updated, ctype)
             if old is None:
                 conditions.append({"type": ctype, "status": status, "lastTransitionTime": timestamp(self.now),
                                    "reason": reason, "message": message})

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..apiserver import APIError
 from ..events import EventRecorder
 from ..objects import deep_copy, get_condition, labels_of, node_name_of, parse_timestamp, timestamp
-from ..trace import narrative
+from ..trace import narrative, phrase
 from . import Controller
 
 NODE_MONITOR_PERIOD = 5.0
@@ -112,14 +112,14 @@ class NodeLifecycleController(Controller):
 
     name = "node-lifecycle-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.recorder = EventRecorder(self.client.quiet_copy(), "node-controller", record=self.record)
         self.node_informer = factory.informer("nodes")
         self.lease_informer = factory.informer("leases")
         self.pod_informer = factory.informer("pods")
         self.pod_informer.add_index("spec.nodeName", node_name_of)
-        self.node_informer.add_handler(lambda n: self.queue.add(n["metadata"]["name"]), self._node_updated)
+        self.node_informer.add_handler(self._node_added, self._node_updated)
         self.health: dict[str, NodeHealth] = {}
         self.known: set[str] = set()
         self.retry: set[str] = set()
@@ -127,7 +127,10 @@ class NodeLifecycleController(Controller):
         self.limiters: dict[str, TokenBucket] = {}
         self.tainter: dict[str, list[str]] = {}     # zone -> nodes waiting for a NoExecute taint, in order
         self._tainting = None
-        cluster.loop.schedule(0.0, self.component, self._tick, kind="periodic", label=f"{self.name} monitor")
+        env.schedule(0.0, self.component, self, "_tick", kind="periodic", label=f"{self.name} monitor")
+
+    def _node_added(self, node: dict) -> None:
+        self.queue.add(node["metadata"]["name"])
 
     def _node_updated(self, old: dict, new: dict) -> None:
         """Queue a NoSchedule pass only when what it reads changed (not for every heartbeat)."""
@@ -139,8 +142,8 @@ class NodeLifecycleController(Controller):
 
     def _tick(self) -> None:
         self.monitor_node_health()
-        self.cluster.loop.schedule(NODE_MONITOR_PERIOD, self.component, self._tick, kind="periodic",
-                                   label=f"{self.name} monitor")
+        self.env.schedule(NODE_MONITOR_PERIOD, self.component, self, "_tick", kind="periodic",
+                          label=f"{self.name} monitor")
 
     # --- monitorNodeHealth ---------------------------------------------------------------------------------------
 
@@ -281,13 +284,13 @@ class NodeLifecycleController(Controller):
         if status == "False":
             if TAINT_UNREACHABLE in has:
                 self.swap_node_controller_taint(node, [TAINT_NOT_READY], [TAINT_UNREACHABLE], "NoExecute",
-                                                why="Ready=False")
+                                                why=["Ready=False"])
             else:
                 self.mark_node_for_tainting(node)
         elif status == "Unknown":
             if TAINT_NOT_READY in has:
                 self.swap_node_controller_taint(node, [TAINT_UNREACHABLE], [TAINT_NOT_READY], "NoExecute",
-                                                why="Ready=Unknown")
+                                                why=["Ready=Unknown"])
             else:
                 self.mark_node_for_tainting(node)
         elif status == "True":
@@ -312,7 +315,7 @@ class NodeLifecycleController(Controller):
         taints = node.get("spec", {}).get("taints") or []
         if any(t["key"] in (TAINT_UNREACHABLE, TAINT_NOT_READY) and t.get("effect") == "NoExecute" for t in taints):
             self.swap_node_controller_taint(node, [], [TAINT_UNREACHABLE, TAINT_NOT_READY], "NoExecute",
-                                            why="Ready=True")
+                                            why=["Ready=True"])
 
     def _schedule_tainting(self) -> None:
         if self._tainting is not None and not self._tainting.cancelled:
@@ -322,9 +325,9 @@ class NodeLifecycleController(Controller):
         waits = [w for w in waits if w is not None]
         if not waits:
             return
-        self._tainting = self.cluster.loop.schedule(max(NODE_EVICTION_PERIOD, min(waits)), self.component,
-                                                    self.do_no_execute_tainting_pass,
-                                                    label=f"{self.name} doNoExecuteTaintingPass")
+        self._tainting = self.env.schedule(max(NODE_EVICTION_PERIOD, min(waits)), self.component, self,
+                                           "do_no_execute_tainting_pass",
+                                           label=f"{self.name} doNoExecuteTaintingPass")
 
     def do_no_execute_tainting_pass(self) -> None:
         """Taint the queued nodes, one token of the zone's rate limiter each (0.1 per second, burst 1)."""
@@ -339,15 +342,16 @@ class NodeLifecycleController(Controller):
                 status = (get_condition(node, "Ready") or {}).get("status")
                 if status == "False":
                     self.swap_node_controller_taint(node, [TAINT_NOT_READY], [TAINT_UNREACHABLE], "NoExecute",
-                                                    why="Ready=False")
+                                                    why=["Ready=False"])
                 elif status == "Unknown":
                     self.swap_node_controller_taint(node, [TAINT_UNREACHABLE], [TAINT_NOT_READY], "NoExecute",
-                                                    why="Ready=Unknown")
+                                                    why=["Ready=Unknown"])
         self._schedule_tainting()
 
     def swap_node_controller_taint(self, node: dict, add: list[str], remove: list[str], effect: str,
-                                   why: str) -> bool:
-        """SwapNodeControllerTaint: add taints (timeAdded now) and remove others, in one patch of spec.taints."""
+                                   why: list[str]) -> bool:
+        """SwapNodeControllerTaint: add taints (timeAdded now) and remove others, in one patch of spec.taints
+        (`why`: the node's conditions and fields that call for the change, e.g. `Ready=False`)."""
         name = node["metadata"]["name"]
         node = self.node_informer.get(name) or node       # the latest copy: this pass may have updated its status
         taints = node.get("spec", {}).get("taints") or []
@@ -392,8 +396,7 @@ class NodeLifecycleController(Controller):
         add = [k for k in want if k not in have]
         remove = [k for k in have if k not in want]
         if add or remove:
-            self.swap_node_controller_taint(node, add, remove, "NoSchedule", why=", ".join(why) or "no conditions "
-                                            "that call for a taint")
+            self.swap_node_controller_taint(node, add, remove, "NoSchedule", why=why)
 
     # --- handleDisruption ----------------------------------------------------------------------------------------
 
@@ -466,7 +469,8 @@ def _taints(f: dict) -> str:
         parts.append(f"add taint{'s' if len(f['added']) > 1 else ''} {', '.join(f['added'])}")
     if f["removed"]:
         parts.append(f"remove taint{'s' if len(f['removed']) > 1 else ''} {', '.join(f['removed'])}")
-    return f"node {f['object']} ({f['why']}): {' and '.join(parts)}"
+    why = ", ".join(f["why"]) or phrase("node-taints:no-conditions", f)
+    return f"node {f['object']} ({why}): {' and '.join(parts)}"
 
 
 def _pods_not_ready(f: dict) -> str:
@@ -485,6 +489,7 @@ narrative({
     "node-taint-queued": lambda f: (f"node {f['object']} is Ready={f['ready']}: queue it for its NoExecute taint "
                                     f"(zone {f['zone'] or 'none'}, at most {EVICTION_LIMITER_QPS:g} nodes/s)"),
     "node-taints": _taints,
+    "node-taints:no-conditions": "no conditions that call for a taint",
     "node-master-disruption": lambda f: (
         f"all {f['zones']} zones have no Ready node: entering master disruption mode, no NoExecute taints"
         if f["entering"] else "some nodes are Ready again: leaving master disruption mode, health timers reset"),

@@ -12,7 +12,9 @@ the 20 s polling (so collection comes at 40 s, not somewhere between 40 and 60 s
 from __future__ import annotations
 
 from ..apiserver import APIError
+from ..client import OnNew
 from ..objects import key_of, node_name_of, timestamp
+from ..pods import is_terminal
 from ..trace import narrative
 from . import Controller
 
@@ -24,12 +26,12 @@ class PodGCController(Controller):
 
     name = "pod-garbage-collector-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.pod_informer = factory.informer("pods")
         self.node_informer = factory.informer("nodes")
         self.pod_informer.add_index("spec.nodeName", node_name_of)
-        self.pod_informer.add_handler(self.pod_seen, lambda old, new: self.pod_seen(new), None)
+        self.pod_informer.add_handler(self.pod_seen, OnNew(self.pod_seen), None)
         self.node_informer.add_handler(None, None, self.node_deleted)
 
     def pod_seen(self, pod: dict) -> None:
@@ -64,7 +66,7 @@ class PodGCController(Controller):
         status: dict = {"conditions": [{"type": "DisruptionTarget", "status": "True", "lastProbeTime": None,
                                         "lastTransitionTime": timestamp(self.now), "reason": "DeletionByPodGC",
                                         "message": "PodGC: node no longer exists"}]}
-        if pod.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
+        if not is_terminal(pod):
             status["phase"] = "Failed"
         try:
             self.client.patch("pods", ns, name, {"status": status}, subresource="status")

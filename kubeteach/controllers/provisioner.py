@@ -19,6 +19,7 @@ import hashlib
 import uuid
 
 from ..apiserver import APIError
+from ..client import OnNew
 from ..events import EventRecorder
 from ..objects import EPOCH, annotations_of, format_bytes, is_being_deleted
 from ..trace import narrative
@@ -47,10 +48,10 @@ class CSIProvisioner(Controller):
     name = "csi-provisioner"
     process = "csi-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
-        self.driver = cluster.definition.get("csiDriver", {}).get("name", "hostpath.csi.k8s.io")
-        seed = cluster.seed
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
+        self.driver = config.driver_name
+        seed = config.seed
         # the sidecar's event source: <driver>_<host>_<uuid>, as `kubectl describe pvc` shows it
         self.source = f"{self.driver}_csi-hostpathplugin-0_{stable_uuid(f'{seed}/{self.driver}/source')}"
         ms = int(EPOCH.timestamp() * 1000)
@@ -60,8 +61,8 @@ class CSIProvisioner(Controller):
         self.claims = factory.informer("persistentvolumeclaims")
         self.volumes = factory.informer("persistentvolumes")
         self.classes = factory.informer("storageclasses")
-        self.claims.add_handler(self._claim, lambda old, new: self._claim(new))
-        self.volumes.add_handler(self._volume, lambda old, new: self._volume(new))
+        self.claims.add_handler(self._claim, OnNew(self._claim))
+        self.volumes.add_handler(self._volume, OnNew(self._volume))
 
     def _claim(self, claim: dict) -> None:
         if self.should_provision(claim):

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 from ..apiserver import APIError
+from ..client import OnNew
 from ..objects import (
     controller_ref,
     controller_uid,
@@ -22,9 +23,9 @@ from ..objects import (
     orphan_namespace,
     parse_timestamp,
     selector_matches,
-    split_key,
     timestamp,
 )
+from ..pods import is_pod_active, is_pod_available, is_pod_ready, is_terminal
 from ..trace import narrative
 from . import Controller
 
@@ -32,26 +33,6 @@ BURST_REPLICAS = 500
 SLOW_START_INITIAL_BATCH_SIZE = 1
 EXPECTATIONS_TIMEOUT = 300.0
 POD_DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
-
-
-def is_pod_active(pod: dict) -> bool:
-    """controller.IsPodActive: not Succeeded, not Failed, not being deleted."""
-    return pod.get("status", {}).get("phase") not in ("Succeeded", "Failed") and not is_being_deleted(pod)
-
-
-def is_pod_ready(pod: dict) -> bool:
-    cond = get_condition(pod, "Ready")
-    return cond is not None and cond.get("status") == "True"
-
-
-def is_pod_available(pod: dict, min_ready_seconds: int, now: float) -> bool:
-    """podutil.IsPodAvailable: Ready, and Ready for longer than minReadySeconds."""
-    if not is_pod_ready(pod):
-        return False
-    if min_ready_seconds == 0:
-        return True
-    since = get_condition(pod, "Ready").get("lastTransitionTime")
-    return since is not None and parse_timestamp(since) + min_ready_seconds < now
 
 
 @dataclass
@@ -67,8 +48,8 @@ class ReplicaSetController(Controller):
     name = "replicaset-controller"
     primary = "replicasets"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.rs_informer = factory.informer("replicasets")
         self.pod_informer = factory.informer("pods")
         self.rs_informer.add_index("namespace", namespace_index)
@@ -77,7 +58,7 @@ class ReplicaSetController(Controller):
         # orphans by namespace: adoption looks at these only, not at every pod of the namespace
         self.pod_informer.add_index("orphan", orphan_namespace)
         self.expectations: dict[str, Expectations] = {}
-        self.rs_informer.add_handler(self.enqueue, lambda old, new: self.enqueue(new), self._rs_deleted)
+        self.rs_informer.add_handler(self.enqueue, OnNew(self.enqueue), self._rs_deleted)
         self.pod_informer.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
 
     # --- event handlers ----------------------------------------------------------------------------------------
@@ -298,8 +279,7 @@ class ReplicaSetController(Controller):
                                             for k, v in selector_labels.items()) for p in active),
             "readyReplicas": sum(is_pod_ready(p) for p in active),
             "availableReplicas": sum(is_pod_available(p, min_ready, self.now) for p in active),
-            "terminatingReplicas": sum(is_being_deleted(p) and p.get("status", {}).get("phase") not in
-                                       ("Succeeded", "Failed") for p in pods),
+            "terminatingReplicas": sum(is_being_deleted(p) and not is_terminal(p) for p in pods),
             "observedGeneration": rs["metadata"].get("generation", 1),
         }
         conds = [c for c in rs.get("status", {}).get("conditions") or [] if c["type"] != "ReplicaFailure"]
@@ -377,4 +357,4 @@ narrative({
     "released": "released pod {object} from ReplicaSet {rs} (labels no longer match its selector)",
 })
 
-__all__ = ["ReplicaSetController", "deletion_rank", "is_pod_available", "is_pod_ready", "split_key"]
+__all__ = ["ReplicaSetController", "deletion_rank"]

@@ -14,11 +14,13 @@ them in arrival order, and a pod update is queued only when its node is tainted 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from ..apiserver import APIError
 from ..loop import Entry
 from ..objects import get_condition, node_name_of, timestamp, tolerates
-from ..trace import narrative
+from ..trace import narrative, phrase
 from . import Controller
 
 
@@ -67,15 +69,15 @@ class TaintEvictionController(Controller):
 
     name = "taint-eviction-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.pod_informer = factory.informer("pods")
         self.node_informer = factory.informer("nodes")
         self.pod_informer.add_index("spec.nodeName", node_name_of)
-        self.pod_informer.add_handler(lambda p: self.pod_updated(None, p), self.pod_updated,
-                                      lambda p: self.pod_updated(p, None))
-        self.node_informer.add_handler(lambda n: self.node_updated(None, n), self.node_updated,
-                                       lambda n: self.node_updated(n, None))
+        self.pod_informer.add_handler(partial(self.pod_updated, None), self.pod_updated,
+                                      partial(self.pod_updated, new=None))
+        self.node_informer.add_handler(partial(self.node_updated, None), self.node_updated,
+                                       partial(self.node_updated, new=None))
         self.tainted: dict[str, list[dict]] = {}          # node -> its NoExecute taints
         self.workers: dict[str, TimedWorker | None] = {}  # ns/name -> pending deletion (None: fired)
 
@@ -124,7 +126,7 @@ class TaintEvictionController(Controller):
         if not taints:
             for pod in pods:
                 self.cancel_work_with_event(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}",
-                                            why=f"node {name} has no NoExecute taints any more")
+                                            why="node-untainted", node=name)
             return
         for pod in pods:
             self.process_pod_on_node(pod, name, taints)
@@ -133,12 +135,12 @@ class TaintEvictionController(Controller):
         ns, _, name = key.partition("/")
         pod = self.pod_informer.get(key)
         if pod is None:
-            self.cancel_work_with_event(key, why="the pod is gone")
+            self.cancel_work_with_event(key, why="pod-gone")
             return
         node = pod["spec"].get("nodeName")
         taints = self.tainted.get(node) if node else None
         if not taints:
-            self.cancel_work_with_event(key, why=f"node {node} has no NoExecute taints" if node else "no node")
+            self.cancel_work_with_event(key, why="node-not-tainted" if node else "no-node", node=node)
             return
         self.process_pod_on_node(pod, node, taints)
 
@@ -157,7 +159,7 @@ class TaintEvictionController(Controller):
             return
         minimum = get_min_toleration_time(used)
         if minimum < 0:
-            self.cancel_work_with_event(key, why=f"it tolerates {', '.join(taint_names)} forever")
+            self.cancel_work_with_event(key, why="tolerated-forever", taints=taint_names)
             return
         if minimum == 0:
             self.cancel_work_with_event(key, why="")
@@ -173,7 +175,7 @@ class TaintEvictionController(Controller):
                 return                            # the pending eviction fires earlier: keep it
             self.cancel_work_with_event(key, why="")
         elif existing is not None:
-            self.cancel_work_with_event(key, why="another pod of that name")
+            self.cancel_work_with_event(key, why="pod-replaced")
         if key in self.workers:
             return                                # fired already (TimedWorkerQueue keeps the key)
         self.record("taint-evict-later", key, node=node, taints=taint_names, seconds=minimum, fire_at=trigger,
@@ -185,20 +187,21 @@ class TaintEvictionController(Controller):
     def add_work(self, key: str, uid: str, created_at: float, fire_at: float) -> None:
         if key in self.workers:
             return
-        entry = self.cluster.loop.schedule(fire_at - self.now, self.component, lambda: self.delete_pod(key),
-                                           label=f"{self.name} evict {key}")
+        entry = self.env.schedule(fire_at - self.now, self.component, self, "delete_pod", key,
+                                  label=f"{self.name} evict {key}")
         self.workers[key] = TimedWorker(created_at, fire_at, uid, entry)
 
-    def cancel_work_with_event(self, key: str, why: str) -> None:
-        """CancelWork; an eviction that was still pending gets the "Cancelling deletion" event."""
+    def cancel_work_with_event(self, key: str, why: str, **facts: Any) -> None:
+        """CancelWork; an eviction that was still pending gets the "Cancelling deletion" event (`why`: a key of the
+        `taint-evict-cancelled:` phrases, or "" for no trace record; `facts`: what that phrase names)."""
         if key not in self.workers:
             return
         worker = self.workers.pop(key)
         if worker is None:
             return
-        self.cluster.loop.cancel(worker.entry)
+        self.env.cancel(worker.entry)
         if why:
-            self.record("taint-evict-cancelled", key, why=why, fire_at=worker.fire_at)
+            self.record("taint-evict-cancelled", key, why=why, fire_at=worker.fire_at, **facts)
         ns, _, name = key.partition("/")
         self.recorder.event({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns}},
                             "Normal", "TaintManagerEviction", f"Cancelling deletion of Pod {key}")
@@ -253,7 +256,13 @@ narrative({
                                   f"{', '.join(f['taints'])}: delete it now"),
     "taint-evict-later": _later,
     "taint-evict-cancelled": lambda f: (f"cancel the deletion of pod {f['object']} due at t={f['fire_at']:.3f}s: "
-                                        f"{f['why']}"),
+                                        + phrase(f"taint-evict-cancelled:{f['why']}", f)),
+    "taint-evict-cancelled:node-untainted": "node {node} has no NoExecute taints any more",
+    "taint-evict-cancelled:pod-gone": "the pod is gone",
+    "taint-evict-cancelled:node-not-tainted": "node {node} has no NoExecute taints",
+    "taint-evict-cancelled:no-node": "no node",
+    "taint-evict-cancelled:tolerated-forever": lambda f: f"it tolerates {', '.join(f['taints'])} forever",
+    "taint-evict-cancelled:pod-replaced": "another pod of that name",
     "taint-evict": lambda f: (f"evict pod {f['object']} ({f['waited']:g}s after the decision): condition "
                               f"DisruptionTarget=True (DeletionByTaintManager), then DELETE"),
 })

@@ -15,8 +15,10 @@ finalizers once nothing uses the object.
 from __future__ import annotations
 
 from ..apiserver import APIError
+from ..client import OnNew
 from ..events import EventRecorder
 from ..objects import annotations_of, deep_copy, int_value, is_being_deleted, selector_matches
+from ..pods import is_terminal
 from ..trace import narrative
 from . import Controller
 
@@ -55,16 +57,15 @@ class PersistentVolumeBinderController(Controller):
 
     name = "persistentvolume-binder-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.recorder = EventRecorder(self.client.quiet_copy(), "persistentvolume-controller", record=self.record)
         self.claims = factory.informer("persistentvolumeclaims")
         self.volumes = factory.informer("persistentvolumes")
         self.classes = factory.informer("storageclasses")
         self.volumes.add_index("claimRef", lambda v: [claim_ref_key(v)] if claim_ref_key(v) else [])
-        self.claims.add_handler(self._claim_changed, lambda old, new: self._claim_changed(new), self._claim_deleted)
-        self.volumes.add_handler(self._volume_changed, lambda old, new: self._volume_changed(new),
-                                 self._volume_changed)
+        self.claims.add_handler(self._claim_changed, OnNew(self._claim_changed), self._claim_deleted)
+        self.volumes.add_handler(self._volume_changed, OnNew(self._volume_changed), self._volume_changed)
 
     def _claim_changed(self, claim: dict) -> None:
         self.queue.add(f"claim/{claim_key(claim)}")
@@ -303,19 +304,23 @@ class PVCProtectionController(Controller):
 
     name = "pvc-protection-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.claims = factory.informer("persistentvolumeclaims")
         self.pods = factory.informer("pods")
         self.pods.add_index("pvc", lambda p: [f"{p['metadata']['namespace']}/{v['persistentVolumeClaim']['claimName']}"
                                               for v in p.get("spec", {}).get("volumes") or []
                                               if v.get("persistentVolumeClaim")])
-        self.claims.add_handler(self._claim, lambda old, new: self._claim(new))
-        self.pods.add_handler(None, lambda old, new: self._pod(new) if is_pod_terminal(new) else None, self._pod)
+        self.claims.add_handler(self._claim, OnNew(self._claim))
+        self.pods.add_handler(None, self._pod_updated, self._pod)
 
     def _claim(self, claim: dict) -> None:
         if is_being_deleted(claim) and PVC_PROTECTION in (claim["metadata"].get("finalizers") or []):
             self.queue.add(claim_key(claim))
+
+    def _pod_updated(self, old: dict, new: dict) -> None:
+        if is_terminal(new):
+            self._pod(new)
 
     def _pod(self, pod: dict) -> None:
         for v in pod.get("spec", {}).get("volumes") or []:
@@ -329,7 +334,7 @@ class PVCProtectionController(Controller):
         if claim is None or not is_being_deleted(claim) or PVC_PROTECTION not in claim["metadata"].get("finalizers", []):
             return
         users = sorted(p["metadata"]["name"] for p in self.pods.by_index("pvc", key)
-                       if p.get("spec", {}).get("nodeName") and not is_pod_terminal(p))
+                       if p.get("spec", {}).get("nodeName") and not is_terminal(p))
         if users:
             self.record("pvc-in-use", key, pods=users)
             return
@@ -341,10 +346,10 @@ class PVProtectionController(Controller):
 
     name = "pv-protection-controller"
 
-    def __init__(self, cluster, factory):
-        super().__init__(cluster, factory)
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
         self.volumes = factory.informer("persistentvolumes")
-        self.volumes.add_handler(self._volume, lambda old, new: self._volume(new))
+        self.volumes.add_handler(self._volume, OnNew(self._volume))
 
     def _volume(self, volume: dict) -> None:
         if is_being_deleted(volume) and PV_PROTECTION in (volume["metadata"].get("finalizers") or []):
@@ -359,10 +364,6 @@ class PVProtectionController(Controller):
             self.record("pv-in-use", key)
             return
         remove_finalizer(self, "persistentvolumes", volume, PV_PROTECTION)
-
-
-def is_pod_terminal(pod: dict) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 
 
 def remove_finalizer(ctrl: Controller, resource: str, obj: dict, finalizer: str) -> None:

@@ -8,46 +8,17 @@ patch kubectl computes between the object and its copy with new images; `patch` 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
 from ..apiserver import APIError
 from ..apiserver.decoding import go_quote, loads
-from ..objects import deep_copy, parse_selector
+from ..objects import deep_copy
+from .builder import objects
+from .context import Context, server_error
 from .manifests import KubectlError, YAMLToJSONError, load_yaml, yaml_problem
 
-
-def server_error(e: APIError) -> str:
-    """commands.server_error, looked up at call time (commands.py imports this module at its end)."""
-    from .commands import server_error as render
-
-    return render(e)
-
-if TYPE_CHECKING:
-    from ..apiserver.resources import Resource
-    from .commands import Context
-
 PATCH_TYPES = {"json": "json", "merge": "merge", "strategic": "strategic"}
-
-
-def _objects(ctx: Context, words: list[str]) -> list[tuple[Resource, str]]:
-    """The (resource, name) pairs a command names: `deploy/nginx`, `deploy nginx`, or `deploy -l app=nginx`."""
-    from .commands import _targets  # commands.py imports this module at its end
-
-    out = []
-    for res, names in _targets(ctx, words):
-        if not names and ctx.args.get("selector"):
-            ns = ctx.namespace if res.namespaced else ""
-            items = ctx.client.list(res.resource, ns, labelSelector=parse_selector(ctx.args["selector"]))["items"]
-            names = [o["metadata"]["name"] for o in items]
-        elif not names and not ctx.args.get("all"):
-            raise KubectlError("resource(s) were provided, but no name was specified")
-        elif not names:
-            names = [o["metadata"]["name"] for o in ctx.client.list(
-                res.resource, ctx.namespace if res.namespaced else "")["items"]]
-        out.extend((res, n) for n in names)
-    return out
 
 
 # --- scale ----------------------------------------------------------------------------------------------------
@@ -68,7 +39,7 @@ def scale(ctx: Context) -> int:
         raise KubectlError("required resource not specified")
     current = ctx.args.get("current-replicas")
     failed = False
-    for res, name in _objects(ctx, ctx.args.words[1:]):
+    for res, name in objects(ctx, ctx.args.words[1:]):
         ns = ctx.namespace if res.namespaced else ""
         try:
             ctx.client.get(res.resource, ns, name)
@@ -109,7 +80,7 @@ def set_image(ctx: Context) -> int:
             raise KubectlError(f"invalid image update: {pair}")
         images[name] = image
     errors: list[str] = []
-    for res, name in _objects(ctx, resources):
+    for res, name in objects(ctx, resources):
         ns = ctx.namespace if res.namespaced else ""
         obj = ctx.client.get(res.resource, ns, name)
         patch, not_found = image_patch(obj, images)
@@ -214,7 +185,7 @@ def patch(ctx: Context) -> int:
     if len(ctx.args.words) < 2:
         raise KubectlError("You must provide one or more resources by argument or filename.")
     failed = False
-    for res, name in _objects(ctx, ctx.args.words[1:]):
+    for res, name in objects(ctx, ctx.args.words[1:]):
         ns = ctx.namespace if res.namespaced else ""
         try:
             before = ctx.client.get(res.resource, ns, name)

@@ -8,16 +8,13 @@ The generators leave empty structs in place (`strategy: {}`, `resources: {}`, `s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..apiserver import APIError
 from ..apiserver.resources import BY_RESOURCE, RBAC, Resource, lookup
 from ..objects import deep_copy
 from . import printers
+from .context import Context, dry_run
 from .manifests import KubectlError
-
-if TYPE_CHECKING:
-    from .commands import Context
 
 VALID_RESOURCE_VERBS = ("*", "get", "delete", "list", "create", "update", "patch", "watch", "proxy",
                         "deletecollection", "use", "bind", "escalate", "impersonate")
@@ -38,12 +35,6 @@ def _name(ctx: Context, sub: str) -> str:
     return ctx.args.words[2]
 
 
-def _dry_run(ctx: Context) -> str:
-    from .commands import _dry_run
-
-    return _dry_run(ctx)
-
-
 def _meta(ctx: Context, name: str, res: Resource) -> dict:
     """ObjectMeta with the namespace only when -n was given (EnforceNamespace)."""
     meta = {"name": name}
@@ -54,7 +45,7 @@ def _meta(ctx: Context, name: str, res: Resource) -> dict:
 
 def _send(ctx: Context, res: Resource, obj: dict, wrap: str = "") -> int:
     """Create unless --dry-run=client, then print through the -o printer or kubectl's `<name> created` line."""
-    dry = _dry_run(ctx)
+    dry = dry_run(ctx)
     output = ctx.args.get("output", "")
     if output not in ("", "yaml", "json", "name"):
         raise KubectlError(f'unable to match a printer suitable for the output format "{output}", allowed formats '
@@ -100,7 +91,7 @@ def create_deployment(ctx: Context) -> int:
     labels = {"app": name}
     containers = []
     for image in images:
-        c: dict = {"image": image, "name": container_name(image, ctx.cluster.rnd.string), "resources": {}}
+        c: dict = {"image": image, "name": container_name(image, ctx.random_string), "resources": {}}
         if command:
             c["command"] = list(command)
         containers.append(c)

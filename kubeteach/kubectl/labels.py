@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING
 
 from ..apiserver import APIError
 from ..apiserver.validation import is_label_value
+from .builder import objects
+from .context import Context, dry_run, server_error
 from .manifests import KubectlError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ..apiserver.resources import Resource
-    from .commands import Context
 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 
@@ -82,12 +83,6 @@ def parse_annotations(specs: list[str]) -> tuple[dict[str, str], list[str]]:
     return new, remove
 
 
-def _targets(ctx: Context, resources: list[str]) -> list[tuple[Resource, str]]:
-    from .edit import _objects
-
-    return _objects(ctx, resources)
-
-
 def _patch(ctx: Context, res: Resource, name: str, field: str, values: dict[str, str], remove: list[str],
            check: Callable[[dict], None]) -> tuple[bool, int, int]:
     """Change one metadata map and send the merge patch; returns (changed, old size, new size) of the JSON."""
@@ -129,12 +124,10 @@ def label(ctx: Context) -> int:
             raise KubectlError(errs[0] if len(errs) == 1 else "[" + ", ".join(errs) + "]")
 
     failed = False
-    for res, name in _targets(ctx, resources):
+    for res, name in objects(ctx, resources):
         try:
             changed, old_len, new_len = _patch(ctx, res, name, "labels", new, remove, check)
         except APIError as e:
-            from .commands import server_error
-
             ctx.error(server_error(e))
             failed = True
             continue
@@ -165,12 +158,10 @@ def annotate(ctx: Context) -> int:
                                + "; ".join(found))
 
     failed = False
-    for res, name in _targets(ctx, resources):
+    for res, name in objects(ctx, resources):
         try:
             _patch(ctx, res, name, "annotations", new, remove, check)
         except APIError as e:
-            from .commands import server_error
-
             ctx.error(server_error(e))
             failed = True
             continue
@@ -179,9 +170,7 @@ def annotate(ctx: Context) -> int:
 
 
 def _dry_suffix(ctx: Context) -> str:
-    from .commands import _dry_run
-
-    return {"client": " (dry run)", "server": " (server dry run)"}.get(_dry_run(ctx), "")
+    return {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run(ctx), "")
 
 
 __all__ = ["annotate", "label", "parse_annotations", "parse_labels", "resources_and_pairs"]

@@ -10,15 +10,12 @@ printing the eviction lines a learner sees on a real cluster, and waits for each
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..apiserver import APIError, lookup
 from ..objects import controller_ref, go_duration, parse_selector
+from ..pods import is_terminal
+from .context import Context
 from .manifests import KubectlError
 from .rollout import parse_duration
-
-if TYPE_CHECKING:
-    from .commands import Context
 
 DAEMONSET_FATAL = "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
 DAEMONSET_WARNING = "ignoring DaemonSet-managed Pods"
@@ -83,7 +80,7 @@ def uncordon(ctx: Context) -> int:
 def pod_delete_status(ctx: Context, pod: dict) -> tuple[bool, str, str]:
     """makeFilters run in order (daemonSet, mirror, localStorage, unreplicated): (delete?, kind, message) where
     kind is "" (ok), "skip", "warning" or "error"; the first filter that keeps a pod decides."""
-    finished = pod.get("status", {}).get("phase") in ("Succeeded", "Failed")
+    finished = is_terminal(pod)
     force = bool(ctx.args.get("force"))
     status = (True, "", "")
     ref = controller_ref(pod)
@@ -171,17 +168,22 @@ def evict_pods(ctx: Context, pods: list[dict], grace: int) -> list[str]:
                 pending.append(pod)
 
     def gone() -> bool:
-        # read the store directly, as `delete --wait` does here: kubectl's 1s GET poll would flood the trace
+        # waitForDelete's GET poll (once a second), quiet as `delete --wait`'s: it would flood the trace
         for pod in list(pending):
             m = pod["metadata"]
-            current = ctx.cluster.api.storage.read("pods", m["namespace"], m["name"])
+            try:
+                current: dict | None = ctx.quiet.get("pods", m["namespace"], m["name"])
+            except APIError as e:
+                if e.code != 404:
+                    raise
+                current = None
             if current is None or current["metadata"].get("uid") != m.get("uid"):
                 pending.remove(pod)
                 ctx.print(f"pod/{m['name']} evicted")
         return not pending
 
     timeout = parse_duration(ctx.args.get("timeout")) or FOREVER
-    if not ctx.cluster.wait_until(gone, timeout):
+    if not ctx.wait_until(gone, timeout):
         errs.extend(f'error when waiting for pod "{p["metadata"]["name"]}" terminating: global timeout reached: '
                     f"{go_duration(timeout)}" for p in pending)
     return errs

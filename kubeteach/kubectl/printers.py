@@ -9,6 +9,7 @@ import yaml
 
 from ..apiserver.resources import Resource
 from ..objects import get_condition, human_age, labels_string, parse_timestamp, selector_string
+from ..pods import is_pod_ready
 
 
 def table(rows: list[list[str]]) -> str:
@@ -80,8 +81,7 @@ def pod_status(pod: dict) -> tuple[str, str, str]:
             elif state.get("running"):
                 has_running = True
         if reason == "Completed" and has_running:
-            cond = get_condition(pod, "Ready")
-            reason = "Running" if cond and cond.get("status") == "True" else "NotReady"
+            reason = "Running" if is_pod_ready(pod) else "NotReady"
     if pod.get("metadata", {}).get("deletionTimestamp"):
         reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
     return f"{ready}/{total}", reason, str(restarts), last_restart

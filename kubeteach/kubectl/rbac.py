@@ -5,16 +5,11 @@ pkg/util/rbac (BreakdownRule, CompactRules, SortableRuleSlice).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ..apiserver import reviews
-from ..apiserver.resources import lookup
+from ..apiserver.resources import REVIEW_RESOURCES, lookup
 from . import printers
-from .describe import PrefixWriter, print_annotations_multiline, print_labels_multiline
+from .context import Context
+from .describe_writer import PrefixWriter, print_annotations_multiline, print_labels_multiline
 from .manifests import KubectlError
-
-if TYPE_CHECKING:
-    from .commands import Context
 
 RULE_FIELDS = ("verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs")
 RESOURCE_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection", "use", "bind",
@@ -134,8 +129,13 @@ DESCRIBERS = {"Role": describe_role, "ClusterRole": describe_role, "RoleBinding"
 
 # --- kubectl auth -------------------------------------------------------------------------------------------------
 
-def _impersonation(ctx: Context) -> dict:
-    return {"as_user": ctx.args.get("as") or "", "as_groups": tuple(ctx.args.all("as-group"))}
+def _review(ctx: Context, resource: str, spec: dict | None = None) -> dict:
+    """POST a review as the kubeconfig user (with --as/--as-group, as every request of this run): the answer."""
+    res = REVIEW_RESOURCES[resource]
+    body: dict = {"kind": res.kind, "apiVersion": res.api_version, "metadata": {"creationTimestamp": None}}
+    if spec is not None:
+        body["spec"] = spec
+    return ctx.client.request("create", res, body=body)
 
 
 def can_i(ctx: Context, words: list[str]) -> int:
@@ -160,9 +160,10 @@ def can_i(ctx: Context, words: list[str]) -> int:
     if verb not in RESOURCE_VERBS:
         ctx.error(f"Warning: verb '{verb}' is not a known verb")
     ns = "" if all_ns or (res is not None and not res.namespaced) else ctx.namespace
-    allowed = ctx.cluster.api.access_review(ctx.client.credentials, {
-        "verb": verb, "group": group, "resource": resource, "subresource": ctx.args.get("subresource", ""),
-        "namespace": ns, "name": name}, **_impersonation(ctx))
+    review = _review(ctx, "selfsubjectaccessreviews", {"resourceAttributes": {
+        "namespace": ns, "verb": verb, "group": group, "resource": resource,
+        "subresource": ctx.args.get("subresource", ""), "name": name}})
+    allowed = bool(review["status"].get("allowed"))
     if not ctx.args.get("quiet"):
         ctx.print("yes" if allowed else "no")
     return 0 if allowed else 1
@@ -176,8 +177,7 @@ def can_i_list(ctx: Context, words: list[str]) -> int:
     if ctx.args.get("quiet") or ctx.args.get("all-namespaces") or ctx.args.get("subresource"):
         raise KubectlError("list option can't be specified with neither quiet, all-namespaces nor subresource "
                            "options")
-    review = reviews.self_subject_rules_review(ctx.cluster.api, ctx.client.credentials, ctx.namespace,
-                                               **_impersonation(ctx))
+    review = _review(ctx, "selfsubjectrulesreviews", {"namespace": ctx.namespace})
     status = review["status"]
     if status.get("incomplete"):
         ctx.error(f"Warning: the list may be incomplete: {status.get('evaluationError', '')}")
@@ -192,7 +192,7 @@ def whoami(ctx: Context, words: list[str]) -> int:
     """kubectl auth whoami: the SelfSubjectReview as an ATTRIBUTE/VALUE table, or -o yaml|json."""
     if words:
         raise KubectlError(f'unknown command "{words[0]}" for "kubectl auth whoami"')
-    review = reviews.self_subject_review(ctx.cluster.api, ctx.client.credentials, **_impersonation(ctx))
+    review = _review(ctx, "selfsubjectreviews")
     output = ctx.args.get("output", "")
     if output in ("yaml", "json"):
         ctx.print(printers.to_yaml(review) if output == "yaml" else printers.to_json(review))

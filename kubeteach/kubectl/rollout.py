@@ -12,13 +12,15 @@ import re
 from typing import TYPE_CHECKING
 
 from ..apiserver import APIError
-from ..objects import controller_ref, deep_copy, parse_timestamp, timestamp
-from .describe import PrefixWriter, describe_pod_template, tabwriter
+from ..objects import controller_ref, deep_copy, get_condition, parse_timestamp, timestamp
+from .builder import targets
+from .context import Context
+from .describe_pod import describe_pod_template
+from .describe_writer import PrefixWriter, tabwriter
 from .manifests import KubectlError
 
 if TYPE_CHECKING:
     from ..apiserver.resources import Resource
-    from .commands import Context
 
 REVISION = "deployment.kubernetes.io/revision"
 CHANGE_CAUSE = "kubernetes.io/change-cause"
@@ -82,7 +84,7 @@ def deployment_status(ctx: Context, d: dict, revision: int = 0) -> tuple[str, bo
     st = d.get("status") or {}
     if d["metadata"].get("generation", 0) > st.get("observedGeneration", 0):
         return "Waiting for deployment spec update to be observed...\n", False
-    progressing = next((c for c in st.get("conditions") or [] if c.get("type") == "Progressing"), None)
+    progressing = get_condition(d, "Progressing")
     if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
         raise KubectlError(f'deployment "{name}" exceeded its progress deadline')
     replicas, updated = d["spec"].get("replicas", 1), st.get("updatedReplicas", 0)
@@ -150,7 +152,7 @@ def rollout_status(ctx: Context, res: Resource, name: str) -> int:
         return finished
 
     try:
-        done = ctx.cluster.wait_until(check, parse_duration(ctx.args.get("timeout")) or FOREVER)
+        done = ctx.wait_until(check, parse_duration(ctx.args.get("timeout")) or FOREVER)
     finally:
         watcher.stop()
     if not done:
@@ -293,7 +295,7 @@ def _patch_verb(ctx: Context, res: Resource, name: str, verb: str) -> int:
     else:
         if paused:
             raise KubectlError(f"{where} can't restart paused deployment (run rollout resume first)")
-        stamp = timestamp(ctx.cluster.now)
+        stamp = timestamp(ctx.now)
         current = ((d["spec"].get("template") or {}).get("metadata") or {}).get("annotations") or {}
         if current.get(RESTARTED_AT) == stamp:    # the same second: the computed patch is empty
             raise KubectlError(f"failed to create patch for {name}: if restart has already been triggered within "
@@ -316,8 +318,6 @@ SUBCOMMANDS = {"status": rollout_status, "history": rollout_history, "undo": rol
 
 def rollout(ctx: Context) -> int:
     """kubectl rollout SUBCOMMAND (TYPE NAME | TYPE/NAME)…"""
-    from .commands import _targets  # commands.py imports this module at its end
-
     words = ctx.args.words[1:]
     sub = words[0] if words else ""
     fn = SUBCOMMANDS.get(sub)
@@ -326,14 +326,14 @@ def rollout(ctx: Context) -> int:
                            "You must specify one of: history, pause, restart, resume, status, undo")
     if len(words) < 2:
         raise KubectlError("required resource not specified")
-    targets = [(res, n) for res, names in _targets(ctx, words[1:]) for n in names]
-    if not targets:
+    named = [(res, n) for res, names in targets(ctx, words[1:]) for n in names]
+    if not named:
         raise KubectlError("required resource not specified")
-    if sub == "status" and len(targets) > 1:
+    if sub == "status" and len(named) > 1:
         raise KubectlError("rollout status is only supported on individual resources and resource collections - "
-                           f"{len(targets)} resources were found")
+                           f"{len(named)} resources were found")
     code = 0
-    for res, name in targets:
+    for res, name in named:
         code = max(code, fn(ctx, res, name))
     return code
 

@@ -1,6 +1,6 @@
 """Images on one node (pkg/kubelet/images/image_manager.go EnsureImageExists) and the registry they come from.
 
-The registry is the cluster's image catalogue (`cluster.images`: name -> tags, size, pullSeconds). Pulls are
+The registry is the image catalogue of the cluster definition (name -> tags, size, pullSeconds). Pulls are
 serialized per node (serializeImagePulls=true), so a pull that waits behind another reports "(… including
 waiting)". A pull of an image already on the node (policy Always) only resolves the manifest.
 """

@@ -13,14 +13,14 @@ initialDelaySeconds; init containers are not run.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..apiserver import APIError
-from ..client import InformerFactory, WorkQueue
+from ..client import Client, InformerFactory, OnNew, WorkQueue
 from ..events import EventRecorder
 from ..loop import Entry
 from ..objects import deep_copy, format_bytes, go_duration, int_value, key_of, milli_value
+from ..pods import is_terminal, pod_requests
 from ..trace import narrative
 from .backoff import EPSILON, Backoff
 from .cni import HostLocal
@@ -32,7 +32,8 @@ from .status import ContainerRecord, PodRecord, generate_api_pod_status, status_
 from .volumes import VolumeManager, claim_volumes
 
 if TYPE_CHECKING:
-    from ..cluster import Cluster
+    from ..loop import Loop
+    from ..objects import Randomness
 
 POD_RESYNC_AFTER_ERROR = 10.0     # pod worker back-off after a failed sync (sandbox creation)
 PULL_ERROR_RESYNC = 1.0           # the pod worker looks at a pod again shortly after a failed pull
@@ -42,26 +43,6 @@ def format_pod(pod: dict) -> str:
     """format.Pod: name_namespace(uid), as kubelet messages name a pod."""
     m = pod["metadata"]
     return f"{m['name']}_{m['namespace']}({m['uid']})"
-
-
-def pod_requests(pod: dict) -> dict[str, int]:
-    """computePodResourceRequest: Σ containers, at least the largest init container, plus overhead."""
-    def of(c: dict) -> dict[str, int]:
-        """One container's cpu (millicores) and memory (bytes) requests."""
-        req = (c.get("resources") or {}).get("requests") or {}
-        return {"cpu": milli_value(req.get("cpu", 0)), "memory": int_value(req.get("memory", 0))}
-
-    total = {"cpu": 0, "memory": 0}
-    for c in pod["spec"].get("containers") or []:
-        for r, v in of(c).items():
-            total[r] += v
-    for c in pod["spec"].get("initContainers") or []:
-        for r, v in of(c).items():
-            total[r] = max(total[r], v)
-    for r, v in (pod["spec"].get("overhead") or {}).items():
-        if r in total:
-            total[r] += milli_value(v) if r == "cpu" else int_value(v)
-    return total
 
 
 def container_ref(name: str) -> str:
@@ -77,22 +58,25 @@ def should_restart(policy: str, exit_code: int | None) -> bool:
 class Kubelet:
     """One node's kubelet, with identity system:node:<node> and switch `kubelet/<node>`."""
 
-    def __init__(self, cluster: Cluster, node_name: str):
-        self.cluster, self.node_name = cluster, node_name
+    def __init__(self, env: Loop, client: Client, node_name: str, rnd: Randomness, images: dict[str, dict],
+                 csi_driver: dict | None = None):
+        """`env`: clock, scheduling, trace, the switch; `client`: system:node:<node>'s; `rnd`: the seeded source of
+        container and sandbox IDs; `images`: the registry's catalogue; `csi_driver`: name, stageUnstage,
+        attachRequired."""
+        self.env, self.client, self.node_name, self.rnd = env, client, node_name, rnd
         self.actor = f"kubelet/{node_name}"
-        self.client = cluster.system_client(f"system:node:{node_name}", ("system:nodes",), self.actor)
-        self.component = cluster.component(self.actor)
+        self.component = env.component(self.actor)
         self.component.on_start = self.resync
         self.factory = InformerFactory(self.client, node_name)
         self.pods = self.factory.informer("pods", node_scoped=True)
         self.claims = self.factory.informer("persistentvolumeclaims")
         self.attachments = self.factory.informer("volumeattachments")
-        self.queue = WorkQueue(cluster.loop, self.component, self.actor, self.sync_pod)
+        self.queue = WorkQueue(env, self.component, self.actor, self.sync_pod)
         self.recorder = EventRecorder(self.client.quiet_copy(), "kubelet", node_name, record=self.record)
-        driver = cluster.definition.get("csiDriver") or {}
+        driver = csi_driver or {}
         self.csi = CSINodePlugin(driver.get("name", "hostpath.csi.k8s.io"), bool(driver.get("stageUnstage", True)))
         self.attach_required = bool(driver.get("attachRequired", True))
-        self.images = ImageStore(Registry(cluster.images))
+        self.images = ImageStore(Registry(images))
         self.crash_backoff = Backoff()
         self.pull_backoff = Backoff()
         self.volumes = VolumeManager(self)
@@ -104,9 +88,8 @@ class Kubelet:
         self.runtime: Runtime | None = None
         self.cni: HostLocal | None = None
         self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
-        self.claims.add_handler(self.volumes.claim_changed, lambda old, new: self.volumes.claim_changed(new))
-        self.attachments.add_handler(self.volumes.attachment_changed,
-                                     lambda old, new: self.volumes.attachment_changed(new))
+        self.claims.add_handler(self.volumes.claim_changed, OnNew(self.volumes.claim_changed))
+        self.attachments.add_handler(self.volumes.attachment_changed, OnNew(self.volumes.attachment_changed))
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
@@ -116,38 +99,39 @@ class Kubelet:
         self.host_ip = next((a["address"] for a in self.node["status"].get("addresses", [])
                              if a["type"] == "InternalIP"), "")
         self.cni = HostLocal(self.node["spec"]["podCIDR"])
-        self.runtime = Runtime(self.cluster.rnd, self.cni)
-        self.cluster.started.setdefault(self.actor, self)
+        self.runtime = Runtime(self.rnd, self.cni)
         self.heartbeat.start(self.node)
         self.factory.start()
         return self
 
     def fail(self) -> None:
-        """The node goes dark: the kubelet component stops, so no syncs, no lease renewals, no status."""
-        self.cluster.stop(self.actor)
+        """The node goes dark: the kubelet's switch goes off, so no syncs, no lease renewals, no status."""
+        self.env.stop(self.actor)
 
     def recover(self) -> None:
         """The node comes back: parked work runs, heartbeats resume, every pod is synced again."""
-        self.cluster.start(self.actor)
+        self.env.start(self.actor)
 
     def resync(self) -> None:
         """After a restart: sync every pod of this node again, and post the node status at once."""
         for pod in sorted(self.pods.list(), key=key_of):
             self.queue.add(key_of(pod))
-        self.schedule(0.0, lambda: self.heartbeat.post(force=True), "periodic", "node status after restart")
+        self.schedule(0.0, self.heartbeat, "post", True, kind="periodic", label="node status after restart")
 
     @property
     def now(self) -> float:
         """The virtual clock."""
-        return self.cluster.loop.now
+        return self.env.now
 
     def record(self, action: str, obj: str = "", **detail: Any) -> None:
         """A trace record by kubelet/<node>."""
-        self.cluster.record(self.actor, action, obj, **detail)
+        self.env.record(self.actor, action, obj, **detail)
 
-    def schedule(self, delay: float, fn: Callable[[], None], kind: str = "work", label: str = "") -> Entry:
-        """One loop entry of this kubelet (parked while the kubelet is stopped)."""
-        return self.cluster.loop.schedule(delay, self.component, fn, kind=kind, label=f"{self.actor} {label}")
+    def schedule(self, delay: float, target: Any, handler: str, *args: Any, kind: str = "work",
+                 label: str = "") -> Entry:
+        """One loop entry of this kubelet, `target.handler(*args)` (parked while the kubelet is stopped)."""
+        return self.env.schedule(delay, self.component, target, handler, *args, kind=kind,
+                                 label=f"{self.actor} {label}")
 
     # --- informer handlers (HandlePodAdditions / Updates / Removes) --------------------------------------------
 
@@ -197,7 +181,7 @@ class Kubelet:
         if pod["metadata"].get("deletionTimestamp"):
             self.sync_terminating_pod(pod, rec)
             return
-        if rec.rejected or pod.get("status", {}).get("phase") in ("Succeeded", "Failed"):
+        if rec.rejected or is_terminal(pod):
             return
         if not rec.admitted:
             self.admit_pod(pod, rec)
@@ -215,15 +199,17 @@ class Kubelet:
     def admit_pod(self, pod: dict, rec: PodRecord) -> None:
         """canAdmitPod (resource fit against allocatable), then the first status write."""
         alloc = (self.node or {}).get("status", {}).get("allocatable", {})
-        want = pod_requests(pod)
+        req = pod_requests(pod)                # the scheduler's arithmetic: sidecars count (PodRequests)
+        want = {"cpu": req.milli_cpu, "memory": req.memory}
         others = [r for r in self.records.values() if r.admitted and not r.rejected and r is not rec
                   and r.terminating != "deleted"]
         used = {"cpu": 0, "memory": 0}
         for other in others:
             p = self.pods.get(other.key)
-            if p is not None and p.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
-                for r, v in pod_requests(p).items():
-                    used[r] += v
+            if p is not None and not is_terminal(p):
+                theirs = pod_requests(p)
+                used["cpu"] += theirs.milli_cpu
+                used["memory"] += theirs.memory
         capacity = {"pods": int_value(alloc.get("pods", 110)), "cpu": milli_value(alloc.get("cpu", 0)),
                     "memory": int_value(alloc.get("memory", 0))}
         checks = [("pods", 1, len(others)), ("cpu", want["cpu"], used["cpu"]),
@@ -374,8 +360,7 @@ class Kubelet:
         crec.pulling = True
         self.record("kubelet-pull", rec.key, image=image, policy=policy, present=present, size=pull.size,
                     seconds=pull.done - pull.started, queued=pull.started - pull.requested)
-        self.schedule(pull.done - self.now, lambda: self.pull_done(rec.uid, spec["name"], pull), "work",
-                      f"pull {image}")
+        self.schedule(pull.done - self.now, self, "pull_done", rec.uid, spec["name"], pull, label=f"pull {image}")
         return "pulling"
 
     def pull_done(self, uid: str, name: str, pull: Pull) -> None:
@@ -428,10 +413,10 @@ class Kubelet:
         self.recorder.event(pod, "Normal", "Started", "Container started", container_ref(spec["name"]))
         if probe is not None:
             delay = float(probe.get("initialDelaySeconds", 0) or 0)
-            self.schedule(delay, lambda: self.probe_ready(rec.uid, spec["name"], ctr.id, delay), "work",
-                          f"readiness probe {spec['name']}")
+            self.schedule(delay, self, "probe_ready", rec.uid, spec["name"], ctr.id, delay,
+                          label=f"readiness probe {spec['name']}")
         if crec.crashes_pending > 0:
-            self.schedule(0.0, lambda: self.container_exited(rec.uid, ctr.id, 1), "work", f"crash {spec['name']}")
+            self.schedule(0.0, self, "container_exited", rec.uid, ctr.id, 1, label=f"crash {spec['name']}")
 
     def probe_ready(self, uid: str, name: str, container_id: str, delay: float) -> None:
         """The readiness probe's first success (probes succeed unless a fault says otherwise)."""
@@ -477,7 +462,7 @@ class Kubelet:
         crec.crashes_pending += times
         ctr = self.runtime.containers.get(crec.container_id) if crec.container_id else None
         if ctr is not None and ctr.running:
-            self.schedule(0.0, lambda: self.container_exited(rec.uid, ctr.id, 1), "work", f"crash {name}")
+            self.schedule(0.0, self, "container_exited", rec.uid, ctr.id, 1, label=f"crash {name}")
         return name
 
     def kill_pod_containers(self, pod_key: str) -> list[str]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..apiserver import APIError
-from ..objects import deep_copy, micro_timestamp, parse_timestamp, timestamp
-from ..trace import narrative
+from ..objects import deep_copy, get_condition, micro_timestamp, parse_timestamp, timestamp
+from ..trace import narrative, phrase, plural
 
 if TYPE_CHECKING:
     from .kubelet import Kubelet
@@ -42,13 +42,13 @@ class NodeStatusManager:
 
     def start(self, node: dict) -> None:
         """Create the Lease at once (the kubelet does it on start-up), then schedule both heartbeats."""
-        ready = next((c for c in node["status"].get("conditions", []) if c["type"] == "Ready"), None)
+        ready = get_condition(node, "Ready")
         if ready and ready.get("lastHeartbeatTime"):
             self.last_report = parse_timestamp(ready["lastHeartbeatTime"])
         self.ensure_lease()
         k = self.kubelet
-        k.schedule(RENEW_INTERVAL, self.renew_lease, "periodic", "renew lease")
-        k.schedule(NODE_STATUS_UPDATE_FREQUENCY, self.sync_node_status, "periodic", "node status")
+        k.schedule(RENEW_INTERVAL, self, "renew_lease", kind="periodic", label="renew lease")
+        k.schedule(NODE_STATUS_UPDATE_FREQUENCY, self, "sync_node_status", kind="periodic", label="node status")
 
     # --- the Lease ----------------------------------------------------------------------------------------------
 
@@ -75,7 +75,7 @@ class NodeStatusManager:
 
     def renew_lease(self) -> None:
         """One renewal; the next one is due in 10 s whatever happens."""
-        self.kubelet.schedule(RENEW_INTERVAL, self.renew_lease, "periodic", "renew lease")
+        self.kubelet.schedule(RENEW_INTERVAL, self, "renew_lease", kind="periodic", label="renew lease")
         self.renew()
 
     def renew(self) -> None:
@@ -101,7 +101,7 @@ class NodeStatusManager:
     def sync_node_status(self) -> None:
         """updateNodeStatus: compute the status; post it if it changed or the report is 5 minutes old."""
         k = self.kubelet
-        k.schedule(NODE_STATUS_UPDATE_FREQUENCY, self.sync_node_status, "periodic", "node status")
+        k.schedule(NODE_STATUS_UPDATE_FREQUENCY, self, "sync_node_status", kind="periodic", label="node status")
         self.post(force=False)
 
     def post(self, force: bool) -> bool:
@@ -114,26 +114,27 @@ class NodeStatusManager:
         now, stamp = k.now, timestamp(k.now)
         status = node.setdefault("status", {})
         old = {c["type"]: c for c in status.get("conditions", [])}
-        why: list[str] = []
+        why: list[dict] = []          # the facts that call for a report, each with its `kind`
         conditions = []
         for ctype, value, reason, message in HEALTHY:
             prev = old.get(ctype)
             changed = prev is None or prev.get("status") != value
             if changed:
-                why.append(f"{ctype} {prev.get('status') if prev else 'missing'} -> {value}")
+                why.append({"kind": "condition", "type": ctype, "old": prev.get("status") if prev else None,
+                            "new": value})
             conditions.append({"type": ctype, "status": value, "lastHeartbeatTime": stamp,
                                "lastTransitionTime": stamp if changed else prev.get("lastTransitionTime", stamp),
                                "reason": reason, "message": message})
         images = k.images.node_images()
         if (status.get("images") or []) != images:
-            why.append(f"{len(images)} image{'s' if len(images) != 1 else ''} on the node")
+            why.append({"kind": "images", "count": len(images)})
         in_use = sorted(k.volumes.in_use)
         if (status.get("volumesInUse") or []) != in_use:
-            why.append(f"volumesInUse {in_use}")
+            why.append({"kind": "volumes-in-use", "volumes": in_use})
         if not why and not force and now - self.last_report < NODE_STATUS_REPORT_FREQUENCY:
             return False
         if not why:
-            why.append(f"{now - self.last_report:.0f}s since the last report (nodeStatusReportFrequency 5m)")
+            why.append({"kind": "since-last-report", "seconds": now - self.last_report})
         status["conditions"] = conditions
         status["images"] = images
         if in_use:
@@ -154,6 +155,12 @@ narrative({
     "kubelet-lease": lambda f: (f"{f['op']} Lease {f['object']} (leaseDurationSeconds {f['duration']}, renewed "
                                 f"every {f['every']:g}s): the node lifecycle controller reads it as a heartbeat"),
     "kubelet-node-status": lambda f: (f"post node status {f['object']}: Ready=True (KubeletReady), heartbeat "
-                                      f"now; because {', '.join(f['why'])}"),
+                                      f"now; because "
+                                      + ", ".join(phrase(f"kubelet-node-status:{w['kind']}", w, f["_lang"])
+                                                  for w in f["why"])),
+    "kubelet-node-status:condition": lambda f: f"{f['type']} {f['old'] or 'missing'} -> {f['new']}",
+    "kubelet-node-status:images": lambda f: plural(f["count"], "image") + " on the node",
+    "kubelet-node-status:volumes-in-use": "volumesInUse {volumes}",
+    "kubelet-node-status:since-last-report": "{seconds:.0f}s since the last report (nodeStatusReportFrequency 5m)",
     "kubelet-node-status-failed": "could not post node status {object}: {error}",
 })

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..objects import get_condition, timestamp
+from ..pods import TERMINAL_PHASES
 from .runtime import Container, Runtime
 
 CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
@@ -147,7 +148,7 @@ def pod_conditions(pod: dict, rec: PodRecord, statuses: list[dict], phase: str, 
     conds = [_condition(rec, pod, "PodReadyToStartContainers", "True" if sandbox_ready else "False", now),
              _condition(rec, pod, "Initialized", "True", now)]
     unready = [st["name"] for st in statuses if not st["ready"]]
-    if phase in ("Succeeded", "Failed"):
+    if phase in TERMINAL_PHASES:
         reason, message = ("PodCompleted" if phase == "Succeeded" else "PodFailed"), ""
         ready = "False"
     elif unready:

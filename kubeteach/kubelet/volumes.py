@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..apiserver import APIError
 from ..objects import go_duration
-from ..trace import narrative
+from ..trace import narrative, phrase
 from .csi import CSIError, attachment_name, publish_path, staging_path
 
 if TYPE_CHECKING:
@@ -68,20 +68,20 @@ class VolumeManager:
             pvc = k.claims.get(f"{ns}/{claim}")
             pv_name = (pvc or {}).get("spec", {}).get("volumeName")
             if not pv_name or (pvc or {}).get("status", {}).get("phase") != "Bound":
-                self._wait(rec, vol, f"pvc:{ns}/{claim}", f'PersistentVolumeClaim "{claim}" is not bound yet')
+                self._wait(rec, vol, f"pvc:{ns}/{claim}", "pvc-not-bound", claim=claim)
                 pending.append((vol, True))
                 continue
             try:
                 pv = k.client.get("persistentvolumes", "", pv_name)
             except APIError:
-                self._wait(rec, vol, f"pvc:{ns}/{claim}", f'PersistentVolume "{pv_name}" not found')
+                self._wait(rec, vol, f"pvc:{ns}/{claim}", "pv-not-found", pv=pv_name)
                 pending.append((vol, True))
                 continue
             csi = pv.get("spec", {}).get("csi")
             m["pv"] = pv_name
             if not csi:
                 m["published"] = True
-                k.record("kubelet-volume", key, volume=vol, pv=pv_name, note="not a CSI volume: mounted as is")
+                k.record("kubelet-volume", key, volume=vol, pv=pv_name, csi=False)
                 continue
             driver, handle = csi["driver"], csi["volumeHandle"]
             m.update(driver=driver, handle=handle)
@@ -90,8 +90,7 @@ class VolumeManager:
                 va_name = attachment_name(handle, driver, k.node_name)
                 va = k.attachments.get(va_name)
                 if not (va and va.get("status", {}).get("attached")):
-                    self._wait(rec, vol, f"va:{va_name}", f"VolumeAttachment {va_name} is not attached yet "
-                               "(the attach/detach controller and the external attacher do that)")
+                    self._wait(rec, vol, f"va:{va_name}", "va-not-attached", attachment=va_name)
                     pending.append((vol, True))
                     continue
             if not self._mount(pod, rec, vol, m):
@@ -101,19 +100,20 @@ class VolumeManager:
         if pending:
             if rec.waiting_since is None:
                 rec.waiting_since = k.now
-                k.schedule(ATTACH_AND_MOUNT_TIMEOUT, lambda: self._timeout(rec.uid), "retry",
-                           f"mount timeout {key}")
+                k.schedule(ATTACH_AND_MOUNT_TIMEOUT, self, "_timeout", rec.uid, kind="retry",
+                           label=f"mount timeout {key}")
             return
         rec.volumes_ready, rec.waiting_since = True, None
         k.record("kubelet-volumes-ready", key, volumes=[v for v, _ in claim_volumes(pod)])
         k.queue.add(key)
 
-    def _wait(self, rec: PodRecord, vol: str, what: str, why: str) -> None:
+    def _wait(self, rec: PodRecord, vol: str, what: str, why: str, **facts: str) -> None:
+        """Park the pod's volume on `what` (a claim or an attachment); `why` keys the trace's reason."""
         self.waiters.setdefault(what, set()).add(rec.key)
         m = rec.mounts[vol]
         if m.get("waiting") != what:
             m["waiting"] = what
-            self.kubelet.record("kubelet-volume-wait", rec.key, volume=vol, why=why)
+            self.kubelet.record("kubelet-volume-wait", rec.key, volume=vol, why=why, **facts)
 
     def _mount(self, pod: dict, rec: PodRecord, vol: str, m: dict) -> bool:
         """MountDevice (NodeStageVolume when advertised), then SetUp (NodePublishVolume)."""
@@ -158,7 +158,7 @@ class VolumeManager:
                    "condition")
         k.recorder.event(pod, "Warning", "FailedMount", message)
         k.record("kubelet-mount-timeout", rec.key, waited=go_duration(ATTACH_AND_MOUNT_TIMEOUT), message=message)
-        k.schedule(ATTACH_AND_MOUNT_TIMEOUT, lambda: self._timeout(uid), "retry", f"mount timeout {rec.key}")
+        k.schedule(ATTACH_AND_MOUNT_TIMEOUT, self, "_timeout", uid, kind="retry", label=f"mount timeout {rec.key}")
 
     # --- unmount ------------------------------------------------------------------------------------------------
 
@@ -195,8 +195,13 @@ _CALLS = {
 narrative({
     "kubelet-csi": lambda f: (f"CSI {f['call']} {f['pv']} (driver {f['driver']}): {_CALLS[f['call']]} "
                               f"{f['path']}"),
-    "kubelet-volume-wait": "volume {volume} of {object} waits: {why}; the pod stays ContainerCreating",
-    "kubelet-volume": "volume {volume} of {object} ({pv}): {note}",
+    "kubelet-volume-wait": lambda f: (f"volume {f['volume']} of {f['object']} waits: "
+                                      f"{phrase('kubelet-volume-wait:' + f['why'], f)}; the pod stays ContainerCreating"),
+    "kubelet-volume-wait:pvc-not-bound": 'PersistentVolumeClaim "{claim}" is not bound yet',
+    "kubelet-volume-wait:pv-not-found": 'PersistentVolume "{pv}" not found',
+    "kubelet-volume-wait:va-not-attached": ("VolumeAttachment {attachment} is not attached yet (the attach/detach "
+                                            "controller and the external attacher do that)"),
+    "kubelet-volume": "volume {volume} of {object} ({pv}): not a CSI volume: mounted as is",
     "kubelet-volumes-ready": lambda f: (f"all volumes of {f['object']} are mounted ({', '.join(f['volumes'])}); "
                                         "next: the pod sandbox"),
     "kubelet-mount-failed": lambda f: (f"{f['step']} failed for volume {f['pv']} of {f['object']}: {f['error']}; "

@@ -1,5 +1,6 @@
 """The scheduler cache (pkg/scheduler/backend/cache): one NodeInfo per node with its pods' requests kept up to date
-pod by pod, assumed pods, image states, and the zone-interleaved node order (node_tree.go) snapshots use.
+pod by pod (kubeteach.pods.pod_requests), assumed pods, image states, and the zone-interleaved node order
+(node_tree.go) snapshots use.
 """
 
 from __future__ import annotations
@@ -8,79 +9,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..objects import int_value, key_of, milli_value
-
-DEFAULT_MILLI_CPU_REQUEST = 100                 # util/pod_resources.go DefaultMilliCPURequest
-DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024      # DefaultMemoryRequest, 200 MiB
-
-
-@dataclass
-class Resource:
-    """framework.Resource for the resources the lessons use: CPU (millicores), memory and ephemeral storage
-    (bytes), and the allowed pod count."""
-
-    milli_cpu: int = 0
-    memory: int = 0
-    ephemeral_storage: int = 0
-    allowed_pod_number: int = 0
-
-    def add(self, other: Resource, sign: int = 1) -> None:
-        self.milli_cpu += sign * other.milli_cpu
-        self.memory += sign * other.memory
-        self.ephemeral_storage += sign * other.ephemeral_storage
-
-    def max_with(self, other: Resource) -> None:
-        self.milli_cpu = max(self.milli_cpu, other.milli_cpu)
-        self.memory = max(self.memory, other.memory)
-        self.ephemeral_storage = max(self.ephemeral_storage, other.ephemeral_storage)
-
-    def is_zero(self) -> bool:
-        return self.milli_cpu == 0 and self.memory == 0 and self.ephemeral_storage == 0
-
-
-def resource_list(values: dict | None) -> Resource:
-    """A ResourceList (`{"cpu": "250m", "memory": "64Mi"}`) as a Resource."""
-    values = values or {}
-    return Resource(milli_value(values["cpu"]) if "cpu" in values else 0,
-                    int_value(values["memory"]) if "memory" in values else 0,
-                    int_value(values["ephemeral-storage"]) if "ephemeral-storage" in values else 0,
-                    int_value(values["pods"]) if "pods" in values else 0)
-
-
-def _container_requests(container: dict, non_zero: bool) -> Resource:
-    requests = (container.get("resources") or {}).get("requests") or {}
-    r = resource_list(requests)
-    if non_zero:
-        if "cpu" not in requests:
-            r.milli_cpu = DEFAULT_MILLI_CPU_REQUEST
-        if "memory" not in requests:
-            r.memory = DEFAULT_MEMORY_REQUEST
-    return r
-
-
-def pod_requests(pod: dict, non_zero: bool = False) -> Resource:
-    """resourcehelper.PodRequests: containers summed, sidecars added, init containers as a running max, plus
-    overhead. `non_zero` gives a container without a request 100m CPU and 200 MiB (NonMissingContainerRequests).
-
-    Pod-level resources (spec.resources) and in-place resize status are not modelled.
-    """
-    spec = pod.get("spec") or {}
-    total = Resource()
-    for c in spec.get("containers") or []:
-        total.add(_container_requests(c, non_zero))
-    init_max, sidecars = Resource(), Resource()
-    for c in spec.get("initContainers") or []:
-        req = _container_requests(c, non_zero)
-        if c.get("restartPolicy") == "Always":
-            total.add(req)
-            sidecars.add(req)
-            req = Resource(sidecars.milli_cpu, sidecars.memory, sidecars.ephemeral_storage)
-        else:
-            req.add(sidecars)
-        init_max.max_with(req)
-    total.max_with(init_max)
-    total.add(resource_list(spec.get("overhead")))
-    return total
+from ..pods import Resource, pod_requests, resource_list
 
 
 def host_ports(pod: dict) -> list[tuple[str, str, int]]:
@@ -283,9 +212,6 @@ class Cache:
     def is_assumed(self, pod: dict) -> bool:
         return pod["metadata"]["uid"] in self.assumed
 
-    def has_pod(self, pod: dict) -> bool:
-        return pod["metadata"]["uid"] in self.pod_nodes
-
     def _add(self, pod: dict) -> None:
         name = pod["spec"]["nodeName"]
         self.nodes.setdefault(name, NodeInfo(name)).add_pod(pod)
@@ -302,7 +228,3 @@ class Cache:
         if info.node is None and not info.pods:
             del self.nodes[info.name]
         return True
-
-    def pods_on(self, node: str) -> list[dict]:
-        info = self.nodes.get(node)
-        return sorted(info.pods.values(), key=key_of) if info else []

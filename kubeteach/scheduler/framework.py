@@ -63,20 +63,28 @@ class Status:
 PASS = Status()
 
 
+@dataclass
+class Diagnosis:
+    """framework.Diagnosis: each rejected node's status, the plugins that rejected, PreFilter's and PostFilter's
+    messages (pending plugins and preemption nominations are not modelled)."""
+
+    node_to_status: dict[str, Status] = field(default_factory=dict)
+    unschedulable_plugins: set[str] = field(default_factory=set)
+    pre_filter_msg: str = ""
+    post_filter_msg: str = ""
+
+
 @dataclass(eq=False)
 class FitError(Exception):
     """framework.FitError: why no node fits, as the FailedScheduling event and PodScheduled condition say it."""
 
     num_all_nodes: int
-    node_to_status: dict[str, Status]
-    pre_filter_msg: str = ""
-    post_filter_msg: str = ""
-    unschedulable_plugins: set[str] = field(default_factory=set)
+    diagnosis: Diagnosis
 
     def histogram(self) -> list[str]:
         """`"<count> <reason>"` entries, sorted as strings (sort.Strings: "10 x" before "2 y")."""
         counts: dict[str, int] = {}
-        for status in self.node_to_status.values():
+        for status in self.diagnosis.node_to_status.values():
             for reason in status.reasons:
                 counts[reason] = counts.get(reason, 0) + 1
         return sorted(f"{n} {reason}" for reason, n in counts.items())
@@ -84,14 +92,14 @@ class FitError(Exception):
     def error(self) -> str:
         """FitError.Error(): `0/N nodes are available: <reasons>. <postfilter message>.`"""
         msg = f"0/{self.num_all_nodes} nodes are available:"
-        if self.pre_filter_msg:
-            msg += f" {self.pre_filter_msg}."
+        if self.diagnosis.pre_filter_msg:
+            msg += f" {self.diagnosis.pre_filter_msg}."
         else:
             histogram = self.histogram()
             if histogram:
                 msg += f" {', '.join(histogram)}."
-        if self.post_filter_msg:
-            msg += f" {self.post_filter_msg}."
+        if self.diagnosis.post_filter_msg:
+            msg += f" {self.diagnosis.post_filter_msg}."
         return msg
 
     def __str__(self) -> str:
@@ -271,7 +279,7 @@ class Decision:
     totals: Mapping[str, int] = field(default_factory=dict)
     winner: str = ""
     tied: list[str] = field(default_factory=list)
-    tie_break: str = ""
+    tie_break: dict[str, Any] = field(default_factory=dict)    # how the host was picked, as facts (`how`: ...)
     message: str = ""
     outcome: str = ""          # "bound", "Unschedulable", "SchedulerError"
     compacted: bool = False    # the per-node tables were dropped to bound memory (see Scheduler.keep_tables)
@@ -301,10 +309,3 @@ class Decision:
     def visited(self) -> list[str]:
         """The nodes Filter looked at, in the round-robin order it visited them."""
         return list(self.filters)
-
-    def filter_result(self, node: str) -> Status:
-        """The node's overall Filter verdict: its first failing plugin's status, or success."""
-        for status in self.filters.get(node, {}).values():
-            if not status.is_success():
-                return status
-        return PASS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..trace import narrative
+from ..trace import narrative, phrase, plural
 
 
 def _scheduled(f: dict) -> str:
@@ -33,7 +33,7 @@ def _unschedulable(f: dict) -> str:
     elif f["queue"] == "backoffQ":
         where = f"retry from backoffQ in {f['retry']:g}s"
     else:
-        where = "not requeued: " + f["queue"]
+        where = "not requeued: " + phrase(f"unschedulable:queue:{f['queue']}", f)
     why = f" ({'; '.join(f['why'])})" if f.get("why") else ""
     return f"{f['object']}: {f['message']}{why} PodScheduled=False ({f['reason']}); {where}"
 
@@ -43,7 +43,8 @@ def _requeue(f: dict) -> str:
     shown = ", ".join(pods[:3]) + (f" and {len(pods) - 3} more" if len(pods) > 3 else "")
     if f["event"] == "restart":
         return f"restarted: {len(pods)} pending pod(s) back to activeQ: {shown}"
-    return (f"{f['event']} {f['what']} may help {len(pods)} unschedulable pod(s): {shown} -> {f['queue']}")
+    return (f"{f['event']} {f['what']} may help {len(pods)} unschedulable pod(s): {shown} -> "
+            f"{' / '.join(f['queue'])}")
 
 
 narrative({
@@ -52,4 +53,10 @@ narrative({
     "unschedulable": _unschedulable,
     "requeue": _requeue,
     "skip-deleting": "skip schedule deleting pod: {object}",
+    "unschedulable:queue:none": "none (pod is gone or assigned)",
+    # how the host was picked (Decision.tie_break, shown under the scheduler table)
+    "tie-break:only-feasible": "the only feasible node: no scoring",
+    "tie-break:highest": "highest score {best}",
+    "tie-break:reservoir": lambda f: (f"reservoir sampling among {f['tied']} nodes tied at {f['best']} "
+                                      f"({plural(f['draws'], 'draw')}) picked {f['winner']}"),
 })

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..objects import tolerates
-from .cache import NodeInfo, Resource, host_ports, memoized, pod_requests, ports_conflict
+from ..pods import Resource, pod_requests
+from .cache import NodeInfo, host_ports, memoized, ports_conflict
 from .framework import (
     MAX_NODE_SCORE,
     PASS,

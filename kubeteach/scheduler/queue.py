@@ -65,21 +65,28 @@ class SchedulingQueue:
         self.backoff: dict[str, QueuedPodInfo] = {}
         self.unschedulable: dict[str, QueuedPodInfo] = {}
         self._heap: list[tuple[int, float, int, str]] = []
-        self._active_entries: dict[int, Entry] = {}    # pending attempts by id(), in the order queued
+        self._active_entries: dict[int, Entry] = {}    # pending attempts by ticket, in the order queued
         self._seq = 0
+        self._tickets = 0
 
     # --- entries on the loop ----------------------------------------------------------------------------------
 
-    def _schedule(self, delay: float, kind: str, fn: Callable[[], None], label: str) -> Entry:
-        holder: list[Entry] = []
-
-        def run() -> None:
-            self._active_entries.pop(id(holder[0]), None)
-            fn()
-
-        entry = self.loop.schedule(delay, self.component, run, kind=kind, label=label)
-        holder.append(entry)
+    def _schedule(self, delay: float, kind: str, handler: str, arg: str | None, label: str,
+                  active: bool = False) -> Entry:
+        """One loop entry running `self.<handler>(arg)`; an `active` one (an attempt) is counted until it runs."""
+        self._tickets += 1
+        entry = self.loop.schedule(delay, self.component, self, "_run", self._tickets, handler, arg, kind=kind,
+                                   label=label)
+        if active:
+            self._active_entries[self._tickets] = entry
         return entry
+
+    def _run(self, ticket: int, handler: str, arg: str | None) -> None:
+        self._active_entries.pop(ticket, None)
+        if arg is None:
+            getattr(self, handler)()
+        else:
+            getattr(self, handler)(arg)
 
     def _cancel(self, entry: Entry | None) -> None:
         if entry is None:
@@ -100,8 +107,7 @@ class SchedulingQueue:
     def _activate(self, pinfo: QueuedPodInfo, kind: str = "work") -> None:
         """Into activeQ, with the loop entry that will pop it (or a pod ahead of it)."""
         self._push_active(pinfo)
-        entry = self._schedule(0.0, kind, self.attempt, "scheduleOne")
-        self._active_entries[id(entry)] = entry
+        self._schedule(0.0, kind, "attempt", None, "scheduleOne", active=True)
 
     def _drop_active(self, key: str) -> None:
         """A pod left activeQ without being popped: one pending attempt fewer."""
@@ -169,14 +175,14 @@ class SchedulingQueue:
             self._to_backoff(pinfo, "retry")
             return "backoffQ"
         self.unschedulable[pinfo.key] = pinfo
-        pinfo.entry = self._schedule(POD_MAX_IN_UNSCHEDULABLE_PODS, "retry", lambda: self._flush(pinfo.key),
+        pinfo.entry = self._schedule(POD_MAX_IN_UNSCHEDULABLE_PODS, "retry", "_flush", pinfo.key,
                                      f"flushUnschedulablePodsLeftover {pinfo.key}")
         return "unschedulablePods"
 
     def _to_backoff(self, pinfo: QueuedPodInfo, kind: str) -> None:
         self.backoff[pinfo.key] = pinfo
         delay = max(self.backoff_expiry(pinfo) - self.loop.now, 0.0)
-        pinfo.entry = self._schedule(delay, kind, lambda: self._backoff_done(pinfo.key), f"backoff {pinfo.key}")
+        pinfo.entry = self._schedule(delay, kind, "_backoff_done", pinfo.key, f"backoff {pinfo.key}")
 
     def _backoff_done(self, key: str) -> None:
         pinfo = self.backoff.pop(key, None)

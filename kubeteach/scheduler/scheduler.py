@@ -7,17 +7,21 @@ Kubernetes runs the binding cycle in a goroutine; here it runs in the same step,
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from operator import add, mul
 from typing import TYPE_CHECKING, Any
 
 from ..apiserver import APIError
-from ..client import InformerFactory
+from ..client import Client, InformerFactory, OnNew
 from ..events import EventRecorder
 from ..objects import deep_copy, get_condition, key_of, timestamp
+from ..pods import is_terminal, pod_requests
 from . import narratives  # noqa: F401  (registers the sentences)
-from .cache import Cache, NodeInfo, pod_requests
+from .cache import Cache, NodeInfo
 from .framework import (
+    ERROR,
     NO_NODES_AVAILABLE,
     NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT,
     PASS,
@@ -25,6 +29,7 @@ from .framework import (
     UNRESOLVABLE,
     UNSCHEDULABLE,
     Decision,
+    Diagnosis,
     FitError,
     Status,
     Totals,
@@ -35,7 +40,8 @@ from .plugins import CycleState, default_plugins
 from .queue import QueuedPodInfo, SchedulingQueue
 
 if TYPE_CHECKING:
-    from ..cluster import Cluster
+    from ..loop import Loop
+    from ..objects import Randomness
 
 SCHEDULER_NAME = "default-scheduler"
 MESSAGE_SIZE_LIMIT = 1024
@@ -47,23 +53,33 @@ class _NoNodes(Exception):
     """ErrNoNodesAvailable."""
 
 
+@dataclass
+class ScheduleResult:
+    """ScheduleResult (scheduler.go): the chosen node, how many nodes Filter evaluated, and how many fit."""
+
+    suggested_host: str = ""
+    evaluated_nodes: int = 0
+    feasible_nodes: int = 0
+
+
 class Scheduler:
     """The default scheduler: identity `system:kube-scheduler`, its own informers, switch `kube-scheduler`."""
 
-    def __init__(self, cluster: Cluster, percentage_of_nodes_to_score: int = 0):
-        self.cluster = cluster
+    def __init__(self, env: Loop, client: Client, rnd: Randomness, percentage_of_nodes_to_score: int = 0):
+        """`env`: clock, scheduling, trace, the switch; `client`: system:kube-scheduler's; `rnd`: the seeded source
+        selectHost draws its tie-breaks from."""
+        self.env, self.client, self.rnd = env, client, rnd
         self.percentage_of_nodes_to_score = percentage_of_nodes_to_score
-        self.client = cluster.system_client("system:kube-scheduler", (), SCHEDULER_NAME)
         self.factory = InformerFactory(self.client)
         self.classes = self.factory.informer("storageclasses")
         self.pvs = self.factory.informer("persistentvolumes")
         self.pvcs = self.factory.informer("persistentvolumeclaims")
         self.nodes = self.factory.informer("nodes")
         self.pods = self.factory.informer("pods")
-        self.component = cluster.component("kube-scheduler")
+        self.component = env.component("kube-scheduler")
         self.component.on_start = self.on_start
         self.cache = Cache()
-        self.queue = SchedulingQueue(cluster.loop, self.component, self.schedule_one)
+        self.queue = SchedulingQueue(env, self.component, self.schedule_one)
         self.recorder = EventRecorder(self.client.quiet_copy(), SCHEDULER_NAME, record=self.record)
         self.filter_plugins, self.score_plugins = default_plugins(self.cache, self.pvcs, self.pvs, self.classes)
         self.decisions: dict[str, list[Decision]] = {}
@@ -78,14 +94,18 @@ class Scheduler:
         """List and watch: nodes fill the cache, pending pods enter activeQ."""
         self.factory.start()
 
+    @property
+    def now(self) -> float:
+        return self.env.now
+
     def record(self, action: str, obj: str = "", **detail: Any) -> None:
-        self.cluster.record(SCHEDULER_NAME, action, obj, **detail)
+        self.env.record(SCHEDULER_NAME, action, obj, **detail)
 
     def on_start(self) -> None:
         """After `c.start("kube-scheduler")`: a fresh process puts every pending pod in activeQ."""
         moved = self.queue.activate_all()
         if moved:
-            self.record("requeue", "", event="restart", what="kube-scheduler", pods=moved, queue="activeQ")
+            self.record("requeue", "", event="restart", what="kube-scheduler", pods=moved, queue=["activeQ"])
 
     # --- event handlers (eventhandlers.go) ----------------------------------------------------------------------
 
@@ -93,31 +113,30 @@ class Scheduler:
         self.pods.add_handler(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
         self.nodes.add_handler(self._on_node_add, self._on_node_update, self.cache.remove_node)
         for inf, kind in ((self.pvcs, "PersistentVolumeClaim"), (self.pvs, "PersistentVolume")):
-            inf.add_handler(lambda o, k=kind: self._event(f"{k}Add", key_of(o)),
-                            lambda old, new, k=kind: self._event(f"{k}Update", key_of(new)))
-        self.classes.add_handler(lambda o: self._event("StorageClassAdd", key_of(o)))
+            inf.add_handler(partial(self._object_event, f"{kind}Add"),
+                            OnNew(partial(self._object_event, f"{kind}Update")))
+        self.classes.add_handler(partial(self._object_event, "StorageClassAdd"))
+
+    def _object_event(self, event: str, obj: dict) -> None:
+        self._event(event, key_of(obj))
 
     @staticmethod
     def responsible(pod: dict) -> bool:
         """Pending pods this profile schedules: schedulerName default-scheduler and no nodeName."""
         return pod["spec"].get("schedulerName", SCHEDULER_NAME) == SCHEDULER_NAME and not pod["spec"].get("nodeName")
 
-    @staticmethod
-    def _terminal(pod: dict) -> bool:
-        return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-
     def _on_pod_add(self, pod: dict) -> None:
-        if self._terminal(pod):
+        if is_terminal(pod):
             return
         if pod["spec"].get("nodeName"):
             self.cache.add_pod(pod)
         elif self.responsible(pod):
-            self.queue.add(pod, self.cluster.now)
+            self.queue.add(pod, self.now)
 
     def _on_pod_update(self, old: dict, new: dict) -> None:
         if new["spec"].get("nodeName"):
             self.queue.delete(new)
-            if self._terminal(new):
+            if is_terminal(new):
                 if self.cache.remove_pod(new):
                     self._event("AssignedPodDelete", key_of(new))
                 return
@@ -125,10 +144,10 @@ class Scheduler:
             self.cache.update_pod(new)
             if shrank:
                 self._event("AssignedPodUpdate", key_of(new))
-        elif self._terminal(new) or not self.responsible(new):
+        elif is_terminal(new) or not self.responsible(new):
             self.queue.delete(new)
         else:
-            self.queue.update(old, new, self.cluster.now)
+            self.queue.update(old, new, self.now)
 
     @staticmethod
     def _requests_shrank(old: dict, new: dict) -> bool:
@@ -156,48 +175,69 @@ class Scheduler:
         pods = self.queue.waiting_for(event)
         if not pods:
             return
-        self.queue.move(pods, self.cluster.now)
+        self.queue.move(pods, self.now)
         where = sorted({"backoffQ" if p.key in self.queue.backoff else "activeQ" for p in pods})
-        self.record("requeue", "", event=event, what=what, pods=[p.key for p in pods], queue=" / ".join(where))
+        self.record("requeue", "", event=event, what=what, pods=[p.key for p in pods], queue=where)
 
-    # --- scheduleOne ----------------------------------------------------------------------------------------------
+    # --- scheduleOne (schedule_one.go) ------------------------------------------------------------------------------
 
     def schedule_one(self) -> None:
-        """Pop one pod and run its scheduling cycle, then its binding cycle."""
+        """ScheduleOne: pop one pod, run its scheduling cycle, then its binding cycle (or the failure handler)."""
         pinfo = self.queue.pop()
         if pinfo is None:
             return
         pod = self.pods.get(pinfo.key)
-        if pod is None or not self.responsible(pod) or self.cache.is_assumed(pod):
+        if pod is None or not self.responsible(pod):
             return
         pinfo.pod = pod
-        name = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
-        if pod["metadata"].get("deletionTimestamp"):
-            self.record("skip-deleting", name)
-            self.recorder.event(pod, "Warning", "FailedScheduling", f"skip schedule deleting pod: {name}",
-                                action="Scheduling")
+        if self.skip_pod_schedule(pod):
             return
         self.cycle += 1
-        d = Decision(name, self.cluster.now, pinfo.attempts, self.cycle,
-                     filter_plugins=[p.name for p in self.filter_plugins],
+        d = Decision(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}", self.now, pinfo.attempts,
+                     self.cycle, filter_plugins=[p.name for p in self.filter_plugins],
                      score_weights={p.name: p.weight for p in self.score_plugins})
-        self.decisions.setdefault(name, []).append(d)
+        self.decisions.setdefault(d.pod, []).append(d)
+        state = CycleState(pod)
+        result, diagnosis, status = self.scheduling_cycle(state, pinfo, d)
+        if not status.is_success():
+            self.handle_scheduling_failure(pinfo, status, diagnosis, d)
+            return
+        status = self.binding_cycle(state, result, pinfo, d)
+        if not status.is_success():
+            self.handle_binding_cycle_error(pinfo, status, d)
+
+    def skip_pod_schedule(self, pod: dict) -> bool:
+        """skipPodSchedule: an assumed pod (its binding is under way), or a pod being deleted (with an event)."""
+        if self.cache.is_assumed(pod):
+            return True
+        if not pod["metadata"].get("deletionTimestamp"):
+            return False
+        name = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
+        self.record("skip-deleting", name)
+        self.recorder.event(pod, "Warning", "FailedScheduling", f"skip schedule deleting pod: {name}",
+                            action="Scheduling")
+        return True
+
+    def scheduling_cycle(self, state: CycleState, pinfo: QueuedPodInfo, d: Decision
+                         ) -> tuple[ScheduleResult, Diagnosis, Status]:
+        """schedulingCycle: SchedulePod; on a FitError, PostFilter (DefaultPreemption's message); on success, assume
+        the pod on the suggested host (`pinfo.pod` becomes the assumed copy, as Go's assumedPodInfo)."""
+        pod = pinfo.pod
         try:
-            host = self.schedule_pod(pod, d)
+            result, diagnosis = self.schedule_pod(state, pod, d)
+        except _NoNodes:
+            return ScheduleResult(), Diagnosis(), Status(UNRESOLVABLE, (NO_NODES_AVAILABLE,))
         except FitError as fit:
             self._keep_tables(d)
-            fit.post_filter_msg = self.post_filter(pod, fit, d)
-            self.handle_scheduling_failure(pinfo, fit.error(), UNSCHEDULABLE, fit.unschedulable_plugins, d)
-            return
-        except _NoNodes:
-            self.handle_scheduling_failure(pinfo, NO_NODES_AVAILABLE, UNSCHEDULABLE, set(), d)
-            return
+            fit.diagnosis.post_filter_msg = self.post_filter(pod, fit.diagnosis)
+            return ScheduleResult(), fit.diagnosis, Status(UNSCHEDULABLE, (fit.error(),))
         self._keep_tables(d)
         assumed = deep_copy(pod)
-        assumed["spec"]["nodeName"] = host
+        assumed["spec"]["nodeName"] = result.suggested_host
         self.cache.assume_pod(assumed)
-        self.record("scheduled", name, **_summary(d))
-        self.binding_cycle(pinfo, assumed, d)
+        pinfo.pod = assumed
+        self.record("scheduled", d.pod, **_summary(d))
+        return result, diagnosis, PASS
 
     def _keep_tables(self, d: Decision) -> None:
         """Keep the per-node tables of the latest attempts, at most `keep_table_rows` node rows in all; older
@@ -209,13 +249,36 @@ class Scheduler:
             self._table_rows -= len(old.filters)
             old.compact()
 
-    def schedule_pod(self, pod: dict, d: Decision) -> str:
-        """SchedulePod: PreFilter, Filter over up to numFeasibleNodesToFind nodes, then Score and selectHost."""
+    def schedule_pod(self, state: CycleState, pod: dict, d: Decision) -> tuple[ScheduleResult, Diagnosis]:
+        """schedulePod: the nodes that fit, then (when more than one does) Score and selectHost.
+
+        Raises _NoNodes (ErrNoNodesAvailable) on an empty cluster and FitError when no node fits."""
         nodes = self.cache.node_infos()
         d.num_all_nodes = len(nodes)
         if not nodes:
             raise _NoNodes()
-        state = CycleState(pod, {"num_all_nodes": len(nodes)})
+        state.values["num_all_nodes"] = len(nodes)
+        feasible, diagnosis = self.find_nodes_that_fit_pod(state, pod, nodes, d)
+        if not feasible:
+            raise FitError(len(nodes), diagnosis)
+        evaluated = len(feasible) + len(diagnosis.node_to_status)
+        if len(feasible) == 1:
+            d.winner, d.tie_break = feasible[0].name, {"how": "only-feasible"}
+            return ScheduleResult(d.winner, evaluated, 1), diagnosis
+        totals = self.prioritize_nodes(state, pod, feasible, d)
+        host, tied, draws = select_host_of(d.feasible, totals, NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT,
+                                           self.rnd)
+        d.winner, d.tied = host, tied
+        best = max(totals)           # the winner's total
+        d.tie_break = {"how": "reservoir" if len(tied) > 1 else "highest", "tied": len(tied), "best": best,
+                       "draws": draws, "winner": host}
+        return ScheduleResult(host, evaluated, len(feasible)), diagnosis
+
+    def find_nodes_that_fit_pod(self, state: CycleState, pod: dict, nodes: list[NodeInfo], d: Decision
+                                ) -> tuple[list[NodeInfo], Diagnosis]:
+        """findNodesThatFitPod: PreFilter (a rejection there rejects every node), then Filter over up to
+        numFeasibleNodesToFind nodes, round-robin from where the last attempt stopped."""
+        diagnosis = Diagnosis()
         skip: set[str] = set()
         for pl in self.filter_plugins:
             status = pl.pre_filter(state, pod)
@@ -227,26 +290,23 @@ class Scheduler:
             elif not status.is_success():
                 for ni in nodes:
                     d.filters[ni.name] = {}
-                raise FitError(len(nodes), {ni.name: status for ni in nodes}, pre_filter_msg=status.message(),
-                               unschedulable_plugins={pl.name})
+                diagnosis.node_to_status = {ni.name: status for ni in nodes}
+                diagnosis.pre_filter_msg, diagnosis.unschedulable_plugins = status.message(), {pl.name}
+                return [], diagnosis
         d.skipped_filter_plugins = sorted(skip)
         d.num_feasible_nodes_to_find = num_feasible_nodes_to_find(len(nodes), self.percentage_of_nodes_to_score)
         d.start_index = self.next_start_node_index
         plugins = [pl for pl in self.filter_plugins if pl.name not in skip]
         feasible, failed = filter_nodes(state, pod, plugins, nodes, d.start_index, d.num_feasible_nodes_to_find,
                                         d.filters)
-        d.rejected = failed
+        d.rejected = diagnosis.node_to_status = failed
+        diagnosis.unschedulable_plugins = {s.plugin for s in failed.values()}
         self.next_start_node_index = (d.start_index + len(feasible) + len(failed)) % len(nodes)
         d.feasible = [ni.name for ni in feasible]
-        if not feasible:
-            raise FitError(len(nodes), failed, unschedulable_plugins={s.plugin for s in failed.values()})
-        if len(feasible) == 1:
-            d.winner, d.tie_break = feasible[0].name, "the only feasible node: no scoring"
-            return d.winner
-        return self.prioritize_nodes(state, pod, feasible, d)
+        return feasible, diagnosis
 
-    def prioritize_nodes(self, state: CycleState, pod: dict, feasible: list, d: Decision) -> str:
-        """PreScore, Score, NormalizeScore, weights, totals; then selectHost."""
+    def prioritize_nodes(self, state: CycleState, pod: dict, feasible: list[NodeInfo], d: Decision) -> list[int]:
+        """prioritizeNodes: PreScore, Score, NormalizeScore and weights; each feasible node's total, in order."""
         active = []
         for pl in self.score_plugins:
             if pl.pre_score(state, pod, feasible).code == SKIP:
@@ -262,37 +322,37 @@ class Scheduler:
             weighted = normalized if pl.weight == 1 else map(mul, normalized, repeat(pl.weight))
             totals = list(map(add, totals, weighted))
         d.totals = Totals(d.feasible, totals)
-        host, tied, draws = select_host_of(d.feasible, totals, NUMBER_OF_HIGHEST_SCORED_NODES_TO_REPORT,
-                                           self.cluster.rnd)
-        d.winner, d.tied = host, tied
-        best = max(totals)           # the winner's total
-        d.tie_break = (f"reservoir sampling among {len(tied)} nodes tied at {best} "
-                       f"({draws} draw{'s' if draws != 1 else ''}) picked {host}"
-                       if len(tied) > 1 else f"highest score {best}")
-        return host
+        return totals
 
-    def post_filter(self, pod: dict, fit: FitError, d: Decision) -> str:
+    def post_filter(self, pod: dict, diagnosis: Diagnosis) -> str:
         """DefaultPreemption's message. Nodes rejected as unresolvable: preemption is not helpful; the others:
         kubeteach evicts no one, so no victims are found (real preemption would look for lower-priority pods)."""
         if pod["spec"].get("preemptionPolicy") == "Never":
             return "preemption: not eligible due to preemptionPolicy=Never."
         statuses = {}
-        for node, status in fit.node_to_status.items():
+        for node, status in diagnosis.node_to_status.items():
             reason = "Preemption is not helpful for scheduling" if status.code == UNRESOLVABLE else \
                 "No preemption victims found for incoming pod"
             statuses[node] = Status(UNRESOLVABLE, (reason,))
-        return "preemption: " + FitError(len(statuses), statuses).error()
+        return "preemption: " + FitError(len(statuses), Diagnosis(statuses)).error()
 
     # --- failure and binding --------------------------------------------------------------------------------------
 
-    def handle_scheduling_failure(self, pinfo: QueuedPodInfo, message: str, reason: str, plugins: set[str],
+    def handle_scheduling_failure(self, pinfo: QueuedPodInfo, status: Status, diagnosis: Diagnosis,
                                   d: Decision) -> None:
-        """handleSchedulingFailure: requeue, Warning FailedScheduling, and PodScheduled=False on the pod's status."""
-        d.message, d.outcome = message, reason if reason != UNSCHEDULABLE else "Unschedulable"
+        """handleSchedulingFailure: requeue, Warning FailedScheduling, and PodScheduled=False on the pod's status.
+
+        A rejection (Unschedulable, UnschedulableAndUnresolvable) waits in unschedulablePods for the plugins that
+        rejected it; any other status is a SchedulerError and backs off."""
+        message = status.message()
+        reason = UNSCHEDULABLE if status.is_rejected() else "SchedulerError"
+        d.message, d.outcome = message, reason
         pod = self.pods.get(pinfo.key)
-        queue = "none (pod is gone or assigned)"
+        queue = "none"                  # not requeued: the pod is gone or assigned
         if pod is not None and not pod["spec"].get("nodeName"):
-            queue = self.queue.add_unschedulable(pinfo, reason == UNSCHEDULABLE, plugins, self.cluster.now)
+            pinfo.pod = pod
+            queue = self.queue.add_unschedulable(pinfo, status.is_rejected(), diagnosis.unschedulable_plugins,
+                                                 self.now)
         retry = self.queue.backoff_duration(pinfo) if queue == "backoffQ" else None
         self.record("unschedulable", d.pod, message=message, reason=reason, queue=queue, retry=retry,
                     why=_details(d))
@@ -312,7 +372,7 @@ class Scheduler:
             return
         cond = {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
                 "lastTransitionTime": old.get("lastTransitionTime") if old.get("status") == "False"
-                else timestamp(self.cluster.now), "reason": reason, "message": message}
+                else timestamp(self.now), "reason": reason, "message": message}
         m = pod["metadata"]
         try:
             self.client.patch("pods", m["namespace"], m["name"], {"status": {"conditions": [cond]}},
@@ -320,21 +380,25 @@ class Scheduler:
         except APIError:
             pass
 
-    def binding_cycle(self, pinfo: QueuedPodInfo, assumed: dict, d: Decision) -> None:
-        """DefaultBinder: POST the Binding; on success the Scheduled event, on failure forget and retry."""
-        node = assumed["spec"]["nodeName"]
+    def binding_cycle(self, state: CycleState, result: ScheduleResult, pinfo: QueuedPodInfo, d: Decision
+                      ) -> Status:
+        """bindingCycle: DefaultBinder POSTs the Binding of the assumed pod; on success, the Scheduled event."""
+        assumed, node = pinfo.pod, result.suggested_host
         m = assumed["metadata"]
         try:
             self.client.bind(assumed, node)
         except APIError as err:
-            self.cache.forget_pod(assumed)
-            message = f'running Bind plugin "DefaultBinder": {err.message}'
-            self.handle_scheduling_failure(pinfo, message, "SchedulerError", set(), d)
-            return
+            return Status(ERROR, (f'running Bind plugin "DefaultBinder": {err.message}',), "DefaultBinder")
         d.outcome = "bound"
         self.record("bound", d.pod, pod=m["name"], node=node)
         self.recorder.event(assumed, "Normal", "Scheduled",
                             f"Successfully assigned {m['namespace']}/{m['name']} to {node}", action="Binding")
+        return PASS
+
+    def handle_binding_cycle_error(self, pinfo: QueuedPodInfo, status: Status, d: Decision) -> None:
+        """handleBindingCycleError: forget the assumed pod (its node gets the resources back), then fail as above."""
+        self.cache.forget_pod(pinfo.pod)
+        self.handle_scheduling_failure(pinfo, status, Diagnosis(), d)
 
 
 def filter_nodes(state: CycleState, pod: dict, plugins: list, nodes: list[NodeInfo], start: int, to_find: int,
@@ -412,7 +476,7 @@ def node_scheduling_property_changes(old: dict, new: dict) -> list[str]:
 
 def _rejections(d: Decision) -> list[str]:
     """FitError-style histogram of this attempt's Filter rejections (for the trace line)."""
-    return FitError(d.num_all_nodes, d.rejected).histogram()
+    return FitError(d.num_all_nodes, Diagnosis(d.rejected)).histogram()
 
 
 def _details(d: Decision, limit: int = 3) -> list[str]:

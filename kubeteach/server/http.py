@@ -26,12 +26,12 @@ from urllib.parse import unquote
 import yaml
 from aiohttp import web
 
-from ..apiserver import APIError, Credentials, Request, reviews
+from ..apiserver import APIError, Credentials, Request
 from ..apiserver.decoding import go_quote, loads
 from ..apiserver.errors import bad_request
 from ..apiserver.fields import field_matches, parse_field_selector
 from ..apiserver.registry import to_object
-from ..apiserver.resources import BY_RESOURCE, Resource
+from ..apiserver.resources import BY_RESOURCE, REVIEW_RESOURCES, Resource
 from ..etcd import Compacted
 from ..kubectl.manifests import YAMLToJSONError, load_yaml, yaml_problem
 from ..objects import parse_selector, selector_matches
@@ -292,7 +292,7 @@ class API:
             self.check_media_type(request)
             raw = await self.read_body(request)
             body = self.decode(request, raw) if raw else None
-            return json_response(201, await review(self, request, creds, body))
+            return json_response(201, await self.review(request, review, creds, body))
         return await self.resource_request(request, target, query, creds)
 
     def non_resource(self, path: str) -> dict | None:
@@ -316,32 +316,12 @@ class API:
 
     # --- the review endpoints -----------------------------------------------------------------------------------
 
-    async def access_review(self, request: web.BaseRequest, creds: Credentials | None, body: Any) -> dict:
-        """POST selfsubjectaccessreviews (kubectl auth can-i): the answer in status.allowed."""
-        spec = (body or {}).get("spec", {}) if isinstance(body, dict) else {}
-        attrs = spec.get("resourceAttributes")
-        if not attrs:
-            raise bad_request("nonResourceAttributes are not supported by this server")
-        imp = self.impersonation(request)
-        allowed = await self.call(self.app.cluster.api.access_review, creds, attrs, self.actor(request),
-                                  imp["impersonate_user"], imp["impersonate_groups"], imp["impersonate_uid"],
-                                  imp["impersonate_extra"])
-        return {"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1",
-                "metadata": {"creationTimestamp": None}, "spec": spec, "status": {"allowed": allowed}}
-
-    async def self_subject_review(self, request: web.BaseRequest, creds: Credentials | None, body: Any) -> dict:
-        """POST selfsubjectreviews (kubectl auth whoami)."""
-        imp = self.impersonation(request)
-        return await self.call(reviews.self_subject_review, self.app.cluster.api, creds, self.actor(request),
-                               *imp.values())
-
-    async def self_subject_rules_review(self, request: web.BaseRequest, creds: Credentials | None,
-                                        body: Any) -> dict:
-        """POST selfsubjectrulesreviews (kubectl auth can-i --list)."""
-        imp = self.impersonation(request)
-        namespace = ((body or {}).get("spec") or {}).get("namespace", "") if isinstance(body, dict) else ""
-        return await self.call(reviews.self_subject_rules_review, self.app.cluster.api, creds, namespace,
-                               self.actor(request), *imp.values())
+    async def review(self, request: web.BaseRequest, res: Resource, creds: Credentials | None, body: Any) -> dict:
+        """POST a review (kubectl auth can-i, can-i --list, whoami): a create through `APIServer.handle`, as the
+        embedded kubectl sends it."""
+        req = Request("create", res, "", "", "", body, creds, self.actor(request), {}, verbose=True,
+                      **self.impersonation(request))
+        return await self.call(self.app.cluster.api.handle, req)
 
     # --- resources --------------------------------------------------------------------------------------------
 
@@ -594,9 +574,7 @@ def _raise(err: Exception) -> Any:
 
 
 #: the review endpoints: POSTed, answered from the request's own user, never stored
-REVIEWS = {"/apis/authorization.k8s.io/v1/selfsubjectaccessreviews": API.access_review,
-           "/apis/authentication.k8s.io/v1/selfsubjectreviews": API.self_subject_review,
-           "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews": API.self_subject_rules_review}
+REVIEWS = {r.path(): r for r in REVIEW_RESOURCES.values()}
 
 
 __all__ = ["API", "MAX_REQUEST_BODY_BYTES", "Route", "parse_int", "route", "text_response"]

@@ -10,6 +10,7 @@ import html
 from typing import Any
 
 from ..scheduler import Decision
+from ..trace import phrase
 from .render import html_table, text_table
 
 NOT_RUN = "-"
@@ -81,7 +82,8 @@ class SchedulerTable:
 
     def footer(self) -> str:
         """How the host was picked (a single feasible node, the highest score, or the tie-break)."""
-        return self.decision.tie_break
+        tie_break = self.decision.tie_break
+        return phrase(f"tie-break:{tie_break['how']}", tie_break) if tie_break else ""
 
     def __str__(self) -> str:
         table = text_table(self.rows())
@@ -109,12 +111,12 @@ class SchedulerTable:
 def scheduler_table(cluster: Any, pod_name: str, namespace: str = "default", attempt: int = -1,
                     max_nodes: int = 10) -> SchedulerTable:
     """The decision table of a pod's scheduling attempt (`attempt=-1`: the latest) from kube-scheduler."""
-    scheduler = cluster.started.get("kube-scheduler")
-    if scheduler is None:
+    if "kube-scheduler" not in cluster.component_names():
         raise KeyError("this cluster runs no kube-scheduler")
+    decisions = cluster.inspect("kube-scheduler").decisions
     key = pod_name if "/" in pod_name else f"{namespace}/{pod_name}"
-    attempts = scheduler.decisions.get(key)
+    attempts = decisions.get(key)
     if not attempts:
-        known = ", ".join(sorted(scheduler.decisions)[:5]) or "none yet"
+        known = ", ".join(sorted(decisions)[:5]) or "none yet"
         raise KeyError(f"kube-scheduler has no scheduling attempt for pod {key} (known: {known})")
     return SchedulerTable(attempts[attempt], max_nodes)

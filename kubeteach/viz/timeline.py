@@ -15,8 +15,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..apiserver.resources import lookup
-from ..controllers.deploymentutil import max_surge, max_unavailable, revision
-from ..objects import controller_ref, get_condition
+from ..deployments import max_surge, max_unavailable, revision
+from ..objects import controller_ref, is_being_deleted
+from ..pods import is_pod_ready
 
 
 def _revision_times(cluster: Any) -> tuple[list[int], list[float]]:
@@ -34,10 +35,7 @@ def _time_of(rev: int, revs: list[int], times: list[float]) -> float:
 
 def _ready(pod: dict) -> bool:
     """An active pod (no deletionTimestamp) whose Ready condition is True, as the ReplicaSet controller counts."""
-    if pod["metadata"].get("deletionTimestamp"):
-        return False
-    cond = get_condition(pod, "Ready")
-    return bool(cond and cond.get("status") == "True")
+    return not is_being_deleted(pod) and is_pod_ready(pod)
 
 
 def rollout_series(cluster: Any, name: str, namespace: str = "default") -> dict[str, Any]:

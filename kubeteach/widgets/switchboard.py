@@ -22,8 +22,8 @@ class Switchboard(w.VBox, Follows):
         self.refresh()
 
     def components(self) -> list[str]:
-        """The switchable names, in the order the cluster started them (`cluster.started`)."""
-        return list(self.cluster.started)
+        """The switchable names, in the order the cluster started them (`cluster.component_names()`)."""
+        return self.cluster.component_names()
 
     def running(self, name: str) -> bool:
         """Whether the component's loop work runs (a kubelet of a failed node is stopped)."""
