@@ -94,12 +94,11 @@ def scale_case(nodes: int, deployments: int, replicas: int) -> dict:
 def sched_case(nodes: int, pods: int) -> dict:
     """Only the scheduler runs: `pods` pending pods, timed from the first scheduleOne to the last bind."""
     import kubeteach as kt
-    from kubeteach.scheduler import Scheduler
 
     t0 = time.perf_counter()
     c = kt.Cluster(nodes=nodes, seed=1, components=[])
-    s = Scheduler(c)
-    s.start()
+    c.start("kube-scheduler")                 # built and started now, wired as the cluster wires it
+    s = c.inspect("kube-scheduler")
     admin = c.client("admin")
     for i in range(pods):
         admin.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p-{i:05d}"},
