@@ -9,8 +9,7 @@ from .apiserver import APIError
 from .cluster import Cluster, RunResult
 from .kubectl import KubectlError, Result
 from .trace import Record, Trace
-
-KUBERNETES_VERSION = "v1.35"
+from .version import KUBERNETES_VERSION
 
 __all__ = ["APIError", "Cluster", "KUBERNETES_VERSION", "KubectlError", "Record", "Result", "RunResult", "Trace",
            "interview_answer"]

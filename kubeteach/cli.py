@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import KUBERNETES_VERSION
 from .answer import interview_answer
 from .cluster import Cluster
 from .loop import ProgressBar
 from .server.command import add_serve_parser, serve_command
+from .version import KUBERNETES_VERSION
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,14 +14,14 @@ from .objects import split_key
 from .trace import narrative
 
 if TYPE_CHECKING:
-    from .cluster import Cluster
+    from .assembly import Assembly
     from .kubelet import Kubelet
 
 
 class Faults:
     """`cluster.faults`: kill_pod, crash_container, fail_node / recover_node, break_image, exhaust_ips, fail_csi."""
 
-    def __init__(self, cluster: Cluster):
+    def __init__(self, cluster: Assembly):
         self.cluster = cluster
         self._client = None
 

@@ -1,7 +1,7 @@
 """Snapshots: `cluster.save(path)` and `Cluster.load(path)`, by deterministic replay.
 
-The loop's queue holds callables, which cannot be written to a file; but a cluster is a pure function of its
-inputs. So the cluster keeps a journal of what came from outside — its constructor arguments (definition and
+A cluster is a pure function of its inputs, so rather than its objects (components, informers, queues) the
+cluster keeps a journal (journal.py) of what came from outside — its constructor arguments (definition and
 seed included), kubectl commands with their user and the `-f` files they read, calls on `c.client(...)` clients,
 faults, stop/start, and step/run calls — and a snapshot is that journal plus the store's contents. Loading builds
 a new cluster from the same arguments, replays the journal, and checks that the store came out identical: same
@@ -21,12 +21,10 @@ the embedded store), and reports whatever is wrong as `SnapshotError`.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import math
 import os
-import shlex
 import shutil
 import stat
 import tempfile
@@ -35,8 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .assembly import COMPONENTS
+from .client import Client
+from .faults import Faults
+from .journal import journaled_methods, plain
+from .snapshot_files import SnapshotError, safe_name, with_files
+from .version import KUBERNETES_VERSION
+
 if TYPE_CHECKING:
-    from .cluster import Cluster
+    from .assembly import Assembly
 
 FORMAT = 2
 READABLE = (1, 2)   # 1: as 2, but a journaled call that raised was not marked (and could not be replayed)
@@ -51,237 +56,31 @@ MAX_NODES = 5_000               # the largest cluster Kubernetes supports ("Cons
 MAX_ITEMS = 10_000              # users, images, storage classes, objects of a definition
 MAX_STRING = 128 * 1024         # one argument (Linux MAX_ARG_STRLEN: the longest a shell hands to kubectl)
 MAX_FILE = 16 * 2**20           # one embedded -f file
-MAX_NAME = 255                  # bytes in one file name (NAME_MAX)
 MAX_PATH = 4096                 # bytes in a path as the command wrote it (PATH_MAX)
 MAX_RUN_SECONDS = 30 * 86_400   # one run(seconds=...), in virtual time
 MAX_COUNT = 1_000_000           # an integer argument such as `times`
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")   # what kubectl reads from a directory (manifests.load)
 CLUSTER_CALLS = ("step", "run", "stop", "start", "kubectl")
 INIT_KEYS = ("nodes", "seed", "definition", "components", "etcd")
 
 
-class SnapshotError(Exception):
-    """A snapshot that cannot be loaded: a bad file, or a replay that does not reproduce the saved store."""
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-safe deep copy (Resource objects become their resource names)."""
-    return json.loads(json.dumps(value, default=lambda o: getattr(o, "resource", None) or repr(o)))
-
-
-class Journal:
-    """The cluster's external inputs, in order; `depth` keeps calls made from inside a journaled call out."""
-
-    def __init__(self, init: dict):
-        self.init = _plain(init)
-        self.entries: list[dict] = []
-        self.depth = 0
-        self.closed = ""          # why inputs are no longer journaled (a served cluster takes requests from outside)
-
-    def close(self, why: str) -> None:
-        """Stop journaling (and forget what was journaled): the cluster can no longer be saved, because `why`."""
-        self.closed, self.entries = why, []
-
-    def call(self, entry: Callable[[], dict], fn: Callable[[], Any]) -> Any:
-        """Run `fn`; if this is an outermost call, journal `entry()` (made before `fn` can change its inputs) and,
-        if `fn` raises, the error's type, which a replay must raise again."""
-        record = entry() if self.depth == 0 and not self.closed else None
-        if record is not None:
-            self.entries.append(record)
-        self.depth += 1
-        try:
-            return fn()
-        except Exception as err:
-            if record is not None:
-                record["error"] = {"type": type(err).__name__, "message": str(err)[:1000]}
-            raise
-        finally:
-            self.depth -= 1
-
-
-@functools.cache
-def journaled_methods(cls: type) -> frozenset[str]:
-    """The public methods defined on `cls` and its bases: what a Journaled proxy journals, and all a snapshot's
-    journal may call on it (so no entry reaches `_bootstrap`, `__class__`, `api`, ...)."""
-    return frozenset(name for klass in cls.__mro__ if klass is not object for name, value in vars(klass).items()
-                     if not name.startswith("_") and inspect.isfunction(value))
-
-
-def journaled(method: Callable) -> Callable:
-    """Decorate a Cluster method whose calls are external inputs (`step`, `run`, `stop`, `start`, `kubectl`);
-    on `client` it wraps the client it returns, whose calls are."""
-    @functools.wraps(method)
-    def wrapper(cluster: Cluster, *args: Any, **kwargs: Any) -> Any:
-        def entry() -> dict:
-            out = {"call": method.__name__, "args": _plain(args), "kwargs": _plain(kwargs)}
-            if method.__name__ == "kubectl":
-                command = args[0] if args else kwargs.get("command")
-                out["files"] = _files(command) if isinstance(command, str) else {}
-            return out
-        if method.__name__ == "client":        # making a client changes nothing; its calls are the inputs
-            return Journaled(method(cluster, *args, **kwargs), cluster.journal, "client-call",
-                             {"args": _plain(args), "kwargs": _plain(kwargs)})
-        return cluster.journal.call(entry, lambda: method(cluster, *args, **kwargs))
-    return wrapper
-
-
-class Journaled:
-    """A proxy that journals every call of a public method of `target` made from outside (a user's client,
-    `c.faults`); other attributes pass through unjournaled."""
-
-    def __init__(self, target: Any, journal: Journal, kind: str, source: dict | None = None):
-        self._target, self._journal, self._kind, self._source = target, journal, kind, source or {}
-        self._methods = journaled_methods(type(target))
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # private names (and copy/pickle probes on a half-built instance) are not forwarded
-            raise AttributeError(name)
-        value = getattr(self._target, name)
-        if name not in self._methods or not callable(value):
-            return value
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            def entry() -> dict:
-                return {"call": self._kind, **self._source, "method": name, "margs": _plain(args),
-                        "mkwargs": _plain(kwargs)}
-            return self._journal.call(entry, lambda: value(*args, **kwargs))
-        return call
-
-    def __repr__(self) -> str:
-        return repr(self._target)
-
-
-# --- the -f files of kubectl commands ---------------------------------------------------------------------------
-
-def _file_args(argv: list[str]) -> list[tuple[int, str, str]]:
-    """(index in argv, prefix to keep, path) for every -f value, found as kubectl.parse finds them: `-f x`, `-fx`,
-    `-f=x`, `--filename[=]x`; not after `--`, and not a word that is another flag's value (`-n -f`)."""
-    from .kubectl import SHORT_VALUE, VALUE_FLAGS
-
-    out = []
-    i = 0
-    while i < len(argv):
-        word = argv[i]
-        if word == "--":
-            break
-        if word.startswith("-") and word != "-":
-            name, eq, _ = word.partition("=")
-            prefix = name + eq
-            if not eq and name[:2] in SHORT_VALUE and len(name) > 2 and not name.startswith("--"):
-                name, prefix, eq = name[:2], name[:2], "="
-            if name in VALUE_FLAGS:
-                if not eq:
-                    i += 1
-                    if i >= len(argv):
-                        break
-                    if VALUE_FLAGS[name] == "filename":
-                        out.append((i, "", argv[i]))
-                elif VALUE_FLAGS[name] == "filename":
-                    out.append((i, prefix, word[len(prefix):]))
-        i += 1
-    return out
-
-
-def _files(command: str) -> dict[str, dict[str, str] | str | None]:
-    """The contents of the files a kubectl command reads with -f, as it reads them now (a directory: its manifest
-    files); None for a path that is missing or unreadable."""
-    try:
-        argv = shlex.split(command)
-    except ValueError:
-        return {}
-    out: dict[str, Any] = {}
-    for _, _, name in _file_args(argv):
-        path = Path(name)
-        try:
-            if path.is_dir():
-                out[name] = {f.name: f.read_text() for f in sorted(path.iterdir())
-                             if f.suffix in MANIFEST_SUFFIXES and f.is_file()}
-            else:
-                out[name] = path.read_text() if path.is_file() else None
-        except (OSError, UnicodeError):
-            out[name] = None
-    return out
-
-
-def _safe_name(name: str) -> bool:
-    """Whether `name` is one plain file name, which cannot leave the directory it is joined to."""
-    try:
-        size = len(name.encode())
-    except UnicodeError:
-        return False
-    return (0 < size <= MAX_NAME and name not in (".", "..") and "\0" not in name and os.sep not in name
-            and not (os.altsep and os.altsep in name))
-
-
-def _write(directory: Path, name: str, text: str) -> Path:
-    """Create `directory/name` (a new file: never through a symlink, never over an existing file)."""
-    target = directory / name
-    data = text.encode()
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return target
-
-
-def _within(path: str, scratch: Path) -> bool:
-    return os.path.commonpath([os.path.realpath(path), os.path.realpath(scratch)]) == os.path.realpath(scratch)
-
-
-def _with_files(command: str, files: dict, scratch: Path) -> str:
-    """The command with every -f path pointing into `scratch`, where the journaled contents are written (a path
-    that was missing when the command ran points at a missing file there). Raise SnapshotError for a path the
-    snapshot does not embed: a replayed command reads no file of this machine."""
-    from .kubectl import KubectlError, parse
-
-    try:
-        argv = shlex.split(command)
-        parse(argv[1:] if argv[:1] == ["kubectl"] else argv)
-    except (ValueError, KubectlError):
-        return command                    # kubectl fails on it before it opens a file, then and now
-    scratch.mkdir()
-    for n, (i, prefix, name) in enumerate(_file_args(argv)):
-        if name not in files:
-            raise SnapshotError(f"the command reads {name!r}, which the snapshot does not embed")
-        content = files[name]
-        slot = scratch / str(n)
-        slot.mkdir()
-        base = Path(name).name
-        base = base if _safe_name(base) else "input"
-        if isinstance(content, dict):
-            target = slot / base
-            target.mkdir()
-            for fname, text in content.items():
-                _write(target, fname, text)
-        elif isinstance(content, str):
-            target = _write(slot, base, content)
-        else:
-            target = slot / base          # missing then, missing now: kubectl says "the path ... does not exist"
-        argv[i] = prefix + str(target)
-    read = parse(argv[1:] if argv[:1] == ["kubectl"] else argv).all("filename")
-    if not all(_within(p, scratch) for p in read):
-        raise SnapshotError("the command reads files outside the snapshot")
-    return shlex.join(argv)
-
-
 # --- the store ----------------------------------------------------------------------------------------------------
 
-def store_contents(cluster: Cluster) -> dict:
+def store_contents(cluster: Assembly) -> dict:
     """The store as plain data: its revision and every key with value and revisions."""
     items = []
     for key in cluster.etcd.keys():
         kv = cluster.etcd.get(key)
         items.append({"key": key, "create_revision": kv.create_revision, "mod_revision": kv.mod_revision,
                       "version": kv.version, "value": kv.value})
-    return _plain({"revision": cluster.etcd.revision, "items": items})
+    return plain({"revision": cluster.etcd.revision, "items": items})
 
 
-def save(cluster: Cluster, path: str | Path) -> None:
+def save(cluster: Assembly, path: str | Path) -> None:
     """Write the journal and the store's contents as JSON."""
     if cluster.journal.closed:
         raise SnapshotError(f"this cluster cannot be saved: {cluster.journal.closed}")
     from importlib.metadata import PackageNotFoundError, version
 
-    from . import KUBERNETES_VERSION
 
     try:
         kubeteach_version = version("kubeteach")
@@ -375,7 +174,6 @@ def _check_definition(d: Any) -> None:
 def _check_init(init: Any) -> dict:
     """The constructor arguments to rebuild with. `etcd` is dropped: a file must not make the loader connect to
     an etcd (and empty its /registry/); the replay runs on the embedded store, whose revisions a fresh etcd has."""
-    from .cluster import COMPONENTS
 
     _need(isinstance(init, dict), "init must be an object")
     unknown = sorted(set(init) - set(INIT_KEYS))
@@ -456,18 +254,15 @@ def _check_files(files: Any) -> dict:
         _need(len(name.encode(errors="replace")) <= MAX_PATH, f"a file path is longer than {MAX_PATH} bytes")
         _need(content is None or isinstance(content, str | dict), f"the content of {name!r} must be text")
         for fname, text in (content.items() if isinstance(content, dict) else [("", content)]):
-            _need(not isinstance(content, dict) or _safe_name(fname),
+            _need(not isinstance(content, dict) or safe_name(fname),
                   f"{fname!r} in {name!r} is not a plain file name")
             _need(text is None or isinstance(text, str) and len(text) <= MAX_FILE,
                   f"the content of {name!r} must be text of at most {MAX_FILE} characters")
     return files
 
 
-def _check_entry(entry: Any) -> _Call:
+def _check_entry(entry: Any, cluster_class: type) -> _Call:
     """A journal entry as a _Call, or SnapshotError: only the kinds and methods `journaled` records."""
-    from .client import Client
-    from .cluster import Cluster
-    from .faults import Faults
 
     _need(isinstance(entry, dict), "not an object")
     kind = entry.get("call")
@@ -481,7 +276,7 @@ def _check_entry(entry: Any) -> _Call:
     _need(set(entry) <= keys, f"unexpected keys {sorted(set(entry) - keys)} in a {kind} entry")
     source = None
     if kind in CLUSTER_CALLS:
-        method, args, kwargs, fn = kind, entry.get("args", []), entry.get("kwargs", {}), getattr(Cluster, kind)
+        method, args, kwargs, fn = kind, entry.get("args", []), entry.get("kwargs", {}), getattr(cluster_class, kind)
     else:
         method, args, kwargs = entry.get("method"), entry.get("margs", []), entry.get("mkwargs", {})
         cls = Faults if kind == "faults" else Client
@@ -493,10 +288,10 @@ def _check_entry(entry: Any) -> _Call:
             source = (entry.get("args", []), entry.get("kwargs", {}))
             _need(isinstance(source[0], list) and isinstance(source[1], dict),
                   "client args must be a list and kwargs an object")
-            _, problem = _check_arguments(Cluster.client, *source)
+            _, problem = _check_arguments(cluster_class.client, *source)
             _need(not problem, f"client(): {problem}")
     _need(isinstance(args, list) and isinstance(kwargs, dict), "args must be a list and kwargs an object")
-    call = _Call(_plain(entry), kind, method, args, kwargs, source, error and error["type"])
+    call = _Call(plain(entry), kind, method, args, kwargs, source, error and error["type"])
     if kind == "kubectl":
         call.entry["files"] = _check_files(entry.get("files", {}))
     # A call that raised when it was journaled is replayed to raise again, out-of-bounds arguments and all (the
@@ -508,7 +303,7 @@ def _check_entry(entry: Any) -> _Call:
     return call
 
 
-def _check(data: Any, path: str | Path) -> tuple[dict, list[_Call], dict, str]:
+def _check(data: Any, path: str | Path, cluster_class: type) -> tuple[dict, list[_Call], dict, str]:
     """Init arguments, journal, store and writer of a parsed snapshot, each checked; or SnapshotError."""
     _need(isinstance(data, dict) and "format" in data, f"{path} is not a kubeteach snapshot (format {FORMAT})")
     _need(_is_int(data["format"]) and data["format"] in READABLE,
@@ -527,7 +322,7 @@ def _check(data: Any, path: str | Path) -> tuple[dict, list[_Call], dict, str]:
     calls = []
     for n, entry in enumerate(data["journal"]):
         try:
-            calls.append(_check_entry(entry))
+            calls.append(_check_entry(entry, cluster_class))
         except SnapshotError as err:
             raise SnapshotError(f"snapshot {path}: journal entry {n}: {err}") from None
     return init, calls, store, data.get("kubeteach", "unknown")
@@ -543,10 +338,10 @@ class _Diverged(_OverBudget):
     """The replay wrote past the saved store's revision, so it cannot end at that store."""
 
 
-def load(cls: type[Cluster], path: str | Path) -> Cluster:
+def load(cls: type[Assembly], path: str | Path) -> Any:
     """Rebuild a cluster by replaying a snapshot's journal; raise SnapshotError if the file is not a well-formed
     snapshot or the store differs."""
-    init, calls, saved, written_by = _check(_read(path), path)
+    init, calls, saved, written_by = _check(_read(path), path, cls)
     try:
         cluster = cls(**init)
     except Exception as err:             # a definition the cluster refuses (a bad quantity, an invalid object)
@@ -589,7 +384,7 @@ def load(cls: type[Cluster], path: str | Path) -> Cluster:
     return cluster
 
 
-def replay(cluster: Cluster, call: _Call, scratch: Path) -> None:
+def replay(cluster: Assembly, call: _Call, scratch: Path) -> None:
     """Make one checked journal call again, on `cluster` (which journals it anew); it must end as it ended then."""
     if call.skip:                       # it raised then without running: nothing to do but journal it
         cluster.journal.entries.append(call.entry)
@@ -598,9 +393,9 @@ def replay(cluster: Cluster, call: _Call, scratch: Path) -> None:
     try:
         if call.kind == "kubectl":
             if args:
-                args[0] = _with_files(args[0], call.entry["files"], scratch)
+                args[0] = with_files(args[0], call.entry["files"], scratch)
             else:
-                kwargs["command"] = _with_files(kwargs["command"], call.entry["files"], scratch)
+                kwargs["command"] = with_files(kwargs["command"], call.entry["files"], scratch)
         if call.kind in CLUSTER_CALLS:
             fn = getattr(cluster, call.kind)
         elif call.kind == "faults":
@@ -636,4 +431,4 @@ def _first_difference(saved: dict, now: dict) -> str:
     return f"{extra[0]} was not saved" if extra else "the stores differ"
 
 
-__all__ = ["Journal", "Journaled", "SnapshotError", "journaled", "journaled_methods", "load", "save"]
+__all__ = ["SnapshotError", "load", "save", "store_contents"]

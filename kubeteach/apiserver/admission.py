@@ -8,30 +8,36 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ..objects import annotations_of
+from ..objects import Randomness, annotations_of
 from .errors import APIError, forbidden
-
-if TYPE_CHECKING:
-    from .handler import APIServer, Request
+from .registry import Storage
+from .request import Request
 
 DEFAULT_TOLERATION_SECONDS = 300
 SA_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 DEFAULT_SC_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 
+class AdmissionServer(Protocol):
+    """What the plugins read of the API server: the stored objects, and the randomness of generated names."""
+
+    storage: Storage
+    rnd: Randomness
+
+
 @dataclass(frozen=True)
 class Plugin:
     name: str
-    admit: Callable[[APIServer, Request, dict], str | None]
+    admit: Callable[[AdmissionServer, Request, dict], str | None]
 
 
 #: namespaces NamespaceLifecycle never lets anyone delete (its Register: default, kube-system, kube-public)
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 
 
-def namespace_lifecycle(api: APIServer, req: Request, obj: dict) -> str | None:
+def namespace_lifecycle(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     """NamespaceLifecycle (staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go):
     the immortal namespaces cannot be deleted; nothing new may be created in a namespace that does not exist or is
     being terminated (events included: the plugin has no exception for them)."""
@@ -57,13 +63,13 @@ def namespace_lifecycle(api: APIServer, req: Request, obj: dict) -> str | None:
     return None
 
 
-def admit_delete(api: APIServer, req: Request) -> None:
+def admit_delete(api: AdmissionServer, req: Request) -> None:
     """Admission of a DELETE (endpoints/handlers/delete.go runs it before the registry): of the plugins here only
     NamespaceLifecycle handles deletes."""
     namespace_lifecycle(api, req, {})
 
 
-def service_account(api: APIServer, req: Request, obj: dict) -> str | None:
+def service_account(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     """Set serviceAccountName (default `default`), check it exists, and mount its token as a projected volume."""
     if req.resource.kind != "Pod" or req.verb != "create":
         return None
@@ -89,7 +95,7 @@ def service_account(api: APIServer, req: Request, obj: dict) -> str | None:
     return f'serviceAccountName "{name}", token volume {volume}'
 
 
-def node_restriction(api: APIServer, req: Request, obj: dict) -> str | None:
+def node_restriction(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     """A kubelet may only change its own Node and the status of pods bound to it."""
     user = req.user.name if req.user else ""
     if not user.startswith("system:node:"):
@@ -103,7 +109,7 @@ def node_restriction(api: APIServer, req: Request, obj: dict) -> str | None:
     return None
 
 
-def taint_nodes_by_condition(api: APIServer, req: Request, obj: dict) -> str | None:
+def taint_nodes_by_condition(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     """A new Node starts with node.kubernetes.io/not-ready:NoSchedule until its kubelet reports Ready."""
     if req.resource.kind != "Node" or req.verb != "create":
         return None
@@ -114,7 +120,7 @@ def taint_nodes_by_condition(api: APIServer, req: Request, obj: dict) -> str | N
     return None
 
 
-def priority(api: APIServer, req: Request, obj: dict) -> str | None:
+def priority(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     """No PriorityClass named and none is the global default: priority 0, PreemptLowerPriority."""
     if req.resource.kind != "Pod" or req.verb != "create":
         return None
@@ -125,7 +131,7 @@ def priority(api: APIServer, req: Request, obj: dict) -> str | None:
     return f"priority {spec['priority']}"
 
 
-def default_toleration_seconds(api: APIServer, req: Request, obj: dict) -> str | None:
+def default_toleration_seconds(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     """Tolerate not-ready and unreachable NoExecute taints for 300 s, unless the pod already says otherwise."""
     if req.resource.kind != "Pod" or req.verb != "create":
         return None
@@ -141,7 +147,7 @@ def default_toleration_seconds(api: APIServer, req: Request, obj: dict) -> str |
     return f"tolerations {' and '.join(added)} for {DEFAULT_TOLERATION_SECONDS}s" if added else None
 
 
-def default_storage_class(api: APIServer, req: Request, obj: dict) -> str | None:
+def default_storage_class(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     """A PersistentVolumeClaim without storageClassName gets the default StorageClass."""
     if req.resource.kind != "PersistentVolumeClaim" or req.verb != "create":
         return None
@@ -156,7 +162,7 @@ def default_storage_class(api: APIServer, req: Request, obj: dict) -> str | None
     return f'storageClassName "{spec["storageClassName"]}"'
 
 
-def storage_object_in_use_protection(api: APIServer, req: Request, obj: dict) -> str | None:
+def storage_object_in_use_protection(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     """PVCs and PVs get a protection finalizer so they outlive the pods that use them."""
     finalizer = {"PersistentVolumeClaim": "kubernetes.io/pvc-protection",
                  "PersistentVolume": "kubernetes.io/pv-protection"}.get(req.resource.kind)
@@ -180,7 +186,7 @@ MUTATING = (
 )
 
 
-def admit(api: APIServer, req: Request, obj: dict) -> list[tuple[str, str]]:
+def admit(api: AdmissionServer, req: Request, obj: dict) -> list[tuple[str, str]]:
     """Run the mutating plugins in order; returns (plugin, what it did) for those that did something."""
     notes = []
     for plugin in MUTATING:

@@ -13,7 +13,7 @@ import json
 import math
 from typing import Any
 
-from . import schema
+from . import converter, schema
 from .errors import APIError, FieldError, bad_request, invalid
 from .resources import Resource, for_kind
 
@@ -359,7 +359,7 @@ def kind_error(res: Resource, obj: dict) -> str | None:
     values = {k: obj.get(k) for k in ("apiVersion", "kind")}
     for key, v in values.items():
         if v is not None and not isinstance(v, str):
-            return (f"couldn't get version/kind; json parse error: json: cannot unmarshal {schema._json_kind(v)} "
+            return (f"couldn't get version/kind; json parse error: json: cannot unmarshal {schema.json_kind(v)} "
                     f"into Go struct field .{key} of type string")
     api_version, kind = values["apiVersion"] or "", values["kind"] or res.kind
     if api_version.count("/") > 1:
@@ -383,9 +383,9 @@ def check_patched(res: Resource, patch_type: str, patch: Any, patched: Any) -> N
     if not isinstance(patched, dict):
         raise bad_request("the body of the request was in an unknown format")
     if patch_type == "strategic":
-        error = schema.unstructured_error(res.kind, patched)
+        error = converter.unstructured_error(res.kind, patched)
         if error:
-            raise patch_invalid(schema.go_map_string(patch), error)
+            raise patch_invalid(converter.go_map_string(patch), error)
         return
     error = kind_error(res, patched) or schema.decode_error(res.kind, patched)
     if error:

@@ -12,16 +12,14 @@ admission and before validation, as the storage wrapper does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..trace import narrative
 from .authentication import UserInfo
 from .decoding import go_quote
 from .errors import APIError
 from .rbac import Attributes, Authorizer, Decision, role_reference_rules
-
-if TYPE_CHECKING:
-    from .handler import Request
+from .request import Request
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 ROLES = ("roles", "clusterroles")

@@ -6,99 +6,31 @@ Every component reaches the store only through `APIServer.handle`, so every inte
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import jsonpatch
 
-from ..etcd import Compacted, Etcd, WatchEvent
-from ..objects import Randomness, deep_copy, timestamp
-from . import admission, decoding, defaults, escalation, reviews, schema, validation
-from .authentication import Authenticator, CertificateAuthority, Credentials, UserInfo
+from ..etcd import Etcd
+from ..objects import Randomness, deep_copy
+from . import admission, decoding, defaults, escalation, reviews, schema, subresources, validation
+from .authentication import Authenticator, CertificateAuthority
 from .errors import APIError, bad_request, forbidden, forbidden_message, invalid, unauthorized
 from .fields import field_matches, parse_field_selector
 from .impersonation import impersonate
+from .patch import merge_patch, strategic_merge_patch
 from .podlogs import pod_log
 from .rbac import Attributes, Authorizer
-from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, Storage, to_object
-from .resources import BY_RESOURCE, REVIEW_RESOURCES, Resource
+from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, Storage
+from .request import Request
+from .resources import REVIEW_RESOURCES
+from .watch import Watcher, WatchFanOut
 
-METHODS = {"create": "POST", "get": "GET", "list": "GET", "watch": "GET", "update": "PUT", "patch": "PATCH",
-           "delete": "DELETE", "deletecollection": "DELETE"}
-CODES = {"create": "201 Created", "delete": "200 OK"}
 #: the filters' own records, which a review's trace leaves out (it shows the POST and the review's answer)
 REVIEW_UNTRACED = ("authenticated", "unauthenticated", "authorized", "forbidden")
 
 
-@dataclass
-class Request:
-    """One API request, as the handler chain sees it after routing (request.RequestInfo plus the body)."""
-
-    verb: str
-    resource: Resource
-    namespace: str = ""
-    name: str = ""
-    subresource: str = ""
-    body: Any = None
-    credentials: Credentials | None = None
-    actor: str = "kubectl"
-    params: dict = field(default_factory=dict)
-    user: UserInfo | None = None
-    verbose: bool = False
-    as_user: str = ""
-    quiet: bool = False
-    impersonate_user: str = ""                  # the Impersonate-User header (kubectl --as)
-    impersonate_groups: tuple[str, ...] = ()    # Impersonate-Group headers (kubectl --as-group)
-    impersonate_uid: str = ""                   # the Impersonate-Uid header
-    impersonate_extra: tuple[tuple[str, tuple[str, ...]], ...] = ()   # Impersonate-Extra-<key> headers
-
-    @property
-    def method(self) -> str:
-        if self.subresource == "binding":
-            return "POST"
-        return METHODS[self.verb]
-
-    @property
-    def path(self) -> str:
-        name = self.name if self.verb not in ("create", "list", "watch", "deletecollection") or self.subresource \
-            else ""
-        path = self.resource.path(self.namespace, name, self.subresource)
-        return path + ("?watch=true" if self.verb == "watch" else "")
-
-    def describe(self) -> str:
-        what = self.resource.kind if self.verb != "list" else self.resource.resource
-        meta = self.body.get("metadata") if isinstance(self.body, dict) else None
-        meta = meta if isinstance(meta, dict) else {}        # a hostile body is described, then refused
-        name = self.name or str(meta.get("name") or "")
-        target = f' "{name}"' if name else ""
-        if not name and meta.get("generateName"):
-            target = f' (generateName "{meta["generateName"]}")'
-        sub = f" {self.subresource}" if self.subresource else ""
-        return f"{self.verb}{sub} {what.lower()}{target}"
-
-
-@dataclass
-class Watcher:
-    """One watch: a resource, optionally a namespace and a spec.nodeName field selector, and a callback."""
-
-    name: str
-    resource: str
-    callback: Callable[[str, dict], None]
-    namespace: str = ""
-    node_name: str | None = None
-    stopped: bool = False
-    on_stop: Callable[[], None] | None = None     # takes the watcher off the API server's lists
-
-    def stop(self) -> None:
-        if not self.stopped and self.on_stop is not None:
-            self.on_stop()
-        self.stopped = True
-
-
-class APIServer:
+class APIServer(WatchFanOut):
     """kube-apiserver: the only component that reads and writes etcd."""
 
     def __init__(self, etcd: Etcd, now: Callable[[], float], rnd: Randomness, record: Callable[..., Any],
@@ -108,11 +40,7 @@ class APIServer:
         self.ca = ca
         self.authn = Authenticator(ca)
         self.authz = Authorizer(self.storage.values)
-        self._watchers: dict[str, list[Watcher]] = defaultdict(list)
-        self._node_watchers: dict[str, dict[str, list[Watcher]]] = defaultdict(lambda: defaultdict(list))
-        self._delivered: list[str] = []
-        self._prefixes = sorted(((r.prefix, r) for r in BY_RESOURCE.values()), key=lambda p: -len(p[0]))
-        etcd.watch("/registry/", self._fan_out)
+        self._start_fan_out(etcd)
 
     # --- the pipeline -----------------------------------------------------------------------------------------
 
@@ -196,7 +124,7 @@ class APIServer:
     def _get(self, req: Request, log: Callable[..., None]) -> dict:
         obj, _ = self.storage.get(req.resource, req.namespace, req.name)
         if req.subresource == "scale":
-            return self._scale_of(req.resource, obj)
+            return subresources.scale_of(obj)
         if req.subresource == "log":              # pods/log: text, not an object
             return pod_log(obj, req.params.get("container", ""))
         return obj
@@ -211,42 +139,6 @@ class APIServer:
             items = [o for o in items if field_matches(fields, o)]
         return {"apiVersion": req.resource.api_version, "kind": f"{req.resource.kind}List",
                 "metadata": {"resourceVersion": str(self.etcd.revision)}, "items": items}
-
-    def _watch(self, req: Request, log: Callable[..., None]) -> Watcher:
-        """Register a watcher. With a `resourceVersion` param, first replay the changes etcd holds after that
-        revision (0: all it holds), as the watch cache serves a watch started from a resourceVersion; a compacted
-        one answers an ERROR event of 410 Expired and a stopped watch (cacher.go, `too old resource version`)."""
-        w = Watcher(req.actor, req.resource.resource, req.params["callback"], req.namespace,
-                    req.params.get("nodeName"))
-        if req.params.get("resourceVersion") is not None:
-            prefix = req.resource.prefix + (f"{req.namespace}/" if req.namespace else "")
-            try:
-                history = self.etcd.events(int(req.params["resourceVersion"]), prefix)
-            except Compacted as err:
-                gone = APIError(410, "Expired", f"too old resource version: {err.requested} ({err.compacted})")
-                w.callback("ERROR", gone.status())
-                w.stopped = True
-                return w
-            for ev in history:
-                obj = to_object(ev.kv)
-                if ev.type == "DELETED":
-                    obj["metadata"]["resourceVersion"] = str(ev.revision)
-                if w.node_name is None or obj.get("spec", {}).get("nodeName", "") == w.node_name:
-                    w.callback(ev.type, obj)
-        if w.node_name is not None:
-            self._node_watchers[w.resource][w.node_name].append(w)
-        else:
-            self._watchers[w.resource].append(w)
-        w.on_stop = partial(self._unwatch, w)       # data, not a closure: a copied cluster unwatches its own
-        return w
-
-    def _unwatch(self, w: Watcher) -> None:
-        """Forget a stopped watcher; new lists, so a fan-out iterating the old one is undisturbed."""
-        if w.node_name is not None:
-            by_node = self._node_watchers[w.resource]
-            by_node[w.node_name] = [x for x in by_node[w.node_name] if x is not w]
-        else:
-            self._watchers[w.resource] = [x for x in self._watchers[w.resource] if x is not w]
 
     # --- writes -------------------------------------------------------------------------------------------------
 
@@ -332,7 +224,7 @@ class APIServer:
         old, _ = self.storage.get(req.resource, req.namespace, req.name)
         ptype = req.params.get("patchType", "strategic")
         decoding.check_plain(req.body)
-        base = self._scale_of(req.resource, old) if req.subresource == "scale" else old
+        base = subresources.scale_of(old) if req.subresource == "scale" else old
         try:
             if ptype == "json":
                 patched = jsonpatch.apply_patch(base, req.body)
@@ -389,85 +281,23 @@ class APIServer:
     # --- subresources -------------------------------------------------------------------------------------------
 
     def _bind(self, req: Request, log: Callable[..., None]) -> dict:
-        """BindingREST.setPodHostAndAnnotations: set spec.nodeName and PodScheduled=True, once."""
+        """BindingREST.Create: the pod gets its node (subresources.assign_pod), once."""
         target = (req.body or {}).get("target", {}).get("name", "")
         pod, kv = self.storage.get(req.resource, req.namespace, req.name)
-        uid = (req.body or {}).get("metadata", {}).get("uid")
-        if uid and uid != pod["metadata"]["uid"]:
-            raise APIError(409, "Conflict", f'Operation cannot be fulfilled on pods "{req.name}": Precondition '
-                           f"failed: UID in precondition: {uid}, UID in object meta: {pod['metadata']['uid']}")
-        if pod["metadata"].get("deletionTimestamp"):
-            raise APIError(409, "Conflict", f"pod {req.name} is being deleted, cannot be assigned to a host")
-        if pod["spec"].get("nodeName"):
-            raise APIError(409, "Conflict", f'pod {req.name} is already assigned to node "{pod["spec"]["nodeName"]}"')
-        if pod["spec"].get("schedulingGates"):
-            raise APIError(409, "Conflict", f"pod {req.name} has non-empty .spec.schedulingGates")
-        pod["spec"]["nodeName"] = target
-        for k, v in ((req.body or {}).get("metadata", {}).get("annotations") or {}).items():
-            pod["metadata"].setdefault("annotations", {})[k] = v
-        conds = [c for c in pod["status"].get("conditions", []) if c["type"] != "PodScheduled"]
-        conds.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                      "lastTransitionTime": timestamp(self.now())})
-        pod["status"]["conditions"] = conds
+        subresources.assign_pod(pod, req.name, target, req.body or {}, self.now)
         updated, new_kv = self._write(lambda: self.storage.update(req.resource, pod, kv, False))
         log("etcd", "stored", new_kv.key, op="bound", revision=new_kv.mod_revision, version=new_kv.version,
             generated="", node=target, watchers=self._delivered, verbose=req.verbose)
         return {"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 201}
 
-    def _scale_of(self, res: Resource, obj: dict) -> dict:
-        from ..objects import selector_string
-
-        return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-                "metadata": {k: obj["metadata"][k] for k in ("name", "namespace", "uid", "resourceVersion",
-                                                             "creationTimestamp") if k in obj["metadata"]},
-                "spec": {"replicas": obj["spec"].get("replicas", 0)},
-                "status": {"replicas": obj.get("status", {}).get("replicas", 0),
-                           "selector": selector_string(obj["spec"].get("selector"))}}
-
     def _update_scale(self, req: Request, old: dict, log: Callable[..., None], patched: bool = False) -> dict:
-        """ScaleREST.Update (pkg/registry/apps/deployment/storage): the Scale decodes and passes ValidateScale,
-        then only its spec.replicas moves over to the object."""
-        scale = req.body if patched else decoding.decode_scale(req.body)
-        decoding.validate_scale(req.name, scale)
-        replicas = (scale.get("spec") or {}).get("replicas") or 0
-        obj = deep_copy(old)
-        obj["spec"]["replicas"] = int(replicas)
+        """ScaleREST.Update (pkg/registry/apps/deployment/storage): only the Scale's spec.replicas moves over to
+        the object, which is then updated as any other."""
+        obj = subresources.scaled(old, req.name, req.body, patched)
         sub = Request("update", req.resource, req.namespace, req.name, "", obj, req.credentials, req.actor,
                       {}, req.user, req.verbose)
         updated = self._update(sub, log, patched=obj)
-        return self._scale_of(req.resource, updated)
-
-    # --- watch fan-out ------------------------------------------------------------------------------------------
-
-    def _resource_of(self, key: str) -> Resource | None:
-        for prefix, res in self._prefixes:
-            if key.startswith(prefix):
-                return res
-        return None
-
-    def _fan_out(self, event: WatchEvent) -> None:
-        res = self._resource_of(event.kv.key)
-        if res is None:
-            return
-        obj = to_object(event.kv)
-        if event.type == "DELETED":
-            obj["metadata"]["resourceVersion"] = str(event.revision)
-        for w in self._watchers.get(res.resource, ()):
-            if not w.stopped and (not w.namespace or w.namespace == obj["metadata"].get("namespace")):
-                w.callback(event.type, obj)
-                self._delivered.append(w.name)
-        by_node = self._node_watchers.get(res.resource)
-        if by_node:
-            new_node = obj.get("spec", {}).get("nodeName", "") if event.type != "DELETED" else None
-            old_node = event.prev.value.get("spec", {}).get("nodeName", "") if event.prev else None
-            for node, etype in ((new_node, "MODIFIED" if old_node == new_node else "ADDED"),
-                                (old_node, "DELETED")):
-                if node is None or (etype == "DELETED" and old_node == new_node):
-                    continue
-                for w in by_node.get(node, ()):
-                    if not w.stopped:
-                        w.callback(etype if event.type != "DELETED" else "DELETED", obj)
-                        self._delivered.append(w.name)
+        return subresources.scale_of(updated)
 
     # --- the review endpoints ---------------------------------------------------------------------------------
 
@@ -500,53 +330,6 @@ def _validation_facts(obj: dict) -> str:
 
             return f"selector {selector_string(sel)} matches the template's labels {labels_string(labels)}"
     return "all fields valid"
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch: objects merge, null deletes, everything else replaces."""
-    if not isinstance(patch, dict):
-        return deep_copy(patch)
-    out = deep_copy(target) if isinstance(target, dict) else {}
-    for k, v in patch.items():
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = merge_patch(out.get(k), v)
-    return out
-
-
-MERGE_KEYS = {"containers": "name", "initContainers": "name", "volumes": "name", "volumeMounts": "mountPath",
-              "env": "name", "ports": "containerPort", "conditions": "type", "tolerations": None,
-              "imagePullSecrets": "name", "ownerReferences": "uid"}
-
-
-def strategic_merge_patch(target: Any, patch: Any, key: str = "") -> Any:
-    """Strategic merge patch for the lesson cases: lists with a patchMergeKey merge item by item."""
-    if isinstance(patch, list) and isinstance(target, list) and MERGE_KEYS.get(key):
-        mk = MERGE_KEYS[key]
-        out = [deep_copy(x) for x in target]
-        for item in patch:
-            if isinstance(item, dict) and item.get("$patch") == "delete":
-                out = [x for x in out if x.get(mk) != item.get(mk)]
-                continue
-            match = next((i for i, x in enumerate(out) if isinstance(x, dict) and isinstance(item, dict)
-                          and x.get(mk) == item.get(mk)), None)
-            if match is None:
-                out.append(deep_copy(item))
-            else:
-                out[match] = strategic_merge_patch(out[match], item)
-        return out
-    if not isinstance(patch, dict):
-        return deep_copy(patch)
-    out = deep_copy(target) if isinstance(target, dict) else {}
-    for k, v in patch.items():
-        if k.startswith("$"):
-            continue
-        if v is None:
-            out.pop(k, None)
-        else:
-            out[k] = strategic_merge_patch(out.get(k), v, k)
-    return out
 
 
 __all__ = ["APIServer", "Request", "Watcher", "FINALIZER_FOREGROUND", "FINALIZER_ORPHAN", "merge_patch",

@@ -19,7 +19,7 @@ from .context import SHORT_VALUE, VALUE_FLAGS, Args, Context, parse, server_erro
 from .manifests import KubectlError
 
 if TYPE_CHECKING:
-    from ..cluster import Cluster
+    from ..assembly import Assembly
 
 
 @dataclass
@@ -48,7 +48,7 @@ USER_SUBJECT_COMMANDS = (["create", "rolebinding"], ["create", "clusterrolebindi
 class Kubectl:
     """kubectl against one cluster; `run("get pods -o wide", user="dev")`."""
 
-    def __init__(self, cluster: Cluster):
+    def __init__(self, cluster: Assembly):
         self.cluster = cluster
         self.cwd = Path.cwd
 

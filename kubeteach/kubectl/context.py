@@ -16,7 +16,7 @@ from ..client import Client
 from .manifests import KubectlError
 
 if TYPE_CHECKING:
-    from ..cluster import Cluster
+    from ..assembly import Assembly
 
 # flags that take a value; everything else starting with - is boolean
 VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--output": "output",
@@ -103,7 +103,7 @@ def parse(argv: list[str]) -> Args:
 class Context:
     """One kubectl run: the command line, the client of its kubeconfig user, and what it prints."""
 
-    cluster: Cluster        # for what a kubeconfig gives (users, contexts) and the clock; never for API calls
+    cluster: Assembly        # for what a kubeconfig gives (users, contexts) and the clock; never for API calls
     client: Client
     args: Args
     out: list[str]

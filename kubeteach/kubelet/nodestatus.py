@@ -8,6 +8,7 @@ The Lease is the cheap heartbeat the node lifecycle controller watches; the full
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..apiserver import APIError
@@ -15,7 +16,7 @@ from ..objects import deep_copy, get_condition, micro_timestamp, parse_timestamp
 from ..trace import narrative, phrase, plural
 
 if TYPE_CHECKING:
-    from .kubelet import Kubelet
+    from .handle import NodeHandle
 
 LEASE_NAMESPACE = "kube-node-lease"
 LEASE_DURATION_SECONDS = 40          # nodeLeaseDurationSeconds
@@ -33,15 +34,21 @@ HEALTHY = (
 
 
 class NodeStatusManager:
-    """Lease renewals and node status posts for one kubelet, as periodic loop entries."""
+    """Lease renewals and node status posts for one kubelet, as periodic loop entries. It keeps the Node as the
+    kubelet last read or wrote it (`node`)."""
 
-    def __init__(self, kubelet: Kubelet):
-        self.kubelet = kubelet
+    def __init__(self, kubelet: NodeHandle, image_list: Callable[[], list[dict]],
+                 volumes_in_use: Callable[[], list[str]]):
+        """`kubelet`: identity, client, clock, trace, loop; `image_list` and `volumes_in_use`: what the Images and
+        VolumesInUse setters read (imageManager.GetImageList, volumeManager.GetVolumesInUse)."""
+        self.kubelet, self.image_list, self.volumes_in_use = kubelet, image_list, volumes_in_use
+        self.node: dict | None = None
         self.lease: dict | None = None
         self.last_report = 0.0
 
     def start(self, node: dict) -> None:
         """Create the Lease at once (the kubelet does it on start-up), then schedule both heartbeats."""
+        self.node = node
         ready = get_condition(node, "Ready")
         if ready and ready.get("lastHeartbeatTime"):
             self.last_report = parse_timestamp(ready["lastHeartbeatTime"])
@@ -54,7 +61,7 @@ class NodeStatusManager:
 
     def _lease_body(self) -> dict:
         k = self.kubelet
-        node = k.node or {}
+        node = self.node or {}
         return {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                 "metadata": {"name": k.node_name, "namespace": LEASE_NAMESPACE,
                              "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": k.node_name,
@@ -125,10 +132,10 @@ class NodeStatusManager:
             conditions.append({"type": ctype, "status": value, "lastHeartbeatTime": stamp,
                                "lastTransitionTime": stamp if changed else prev.get("lastTransitionTime", stamp),
                                "reason": reason, "message": message})
-        images = k.images.node_images()
+        images = self.image_list()
         if (status.get("images") or []) != images:
             why.append({"kind": "images", "count": len(images)})
-        in_use = sorted(k.volumes.in_use)
+        in_use = self.volumes_in_use()
         if (status.get("volumesInUse") or []) != in_use:
             why.append({"kind": "volumes-in-use", "volumes": in_use})
         if not why and not force and now - self.last_report < NODE_STATUS_REPORT_FREQUENCY:
@@ -142,7 +149,7 @@ class NodeStatusManager:
         else:
             status.pop("volumesInUse", None)
         try:
-            k.node = k.client.update_status("nodes", node)
+            self.node = k.client.update_status("nodes", node)
         except APIError as err:
             k.record("kubelet-node-status-failed", k.node_name, error=err.message)
             return False

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 from ..apiserver import APIError
 from ..objects import go_duration
 from ..trace import narrative, phrase
-from .csi import CSIError, attachment_name, publish_path, staging_path
+from .csi import CSIError, CSINodePlugin, attachment_name, publish_path, staging_path
 
 if TYPE_CHECKING:
-    from .kubelet import Kubelet
+    from ..client import Informer
+    from .handle import PodHandle
     from .status import PodRecord
 
 ATTACH_AND_MOUNT_TIMEOUT = 123.0        # podAttachAndMountTimeout = 2m3s
@@ -33,10 +34,19 @@ def claim_volumes(pod: dict) -> list[tuple[str, str]]:
 class VolumeManager:
     """Mounts and unmounts one node's CSI volumes, one CSI call chain per loop entry."""
 
-    def __init__(self, kubelet: Kubelet):
-        self.kubelet = kubelet
+    def __init__(self, kubelet: PodHandle, csi: CSINodePlugin, attach_required: bool, claims: Informer,
+                 attachments: Informer):
+        """`kubelet`: the pod workers' state (informer, records, queue, recorder); `csi`: the node plugin;
+        `attach_required`: the CSIDriver's attachRequired; `claims`, `attachments`: the PVC and VolumeAttachment
+        informers."""
+        self.kubelet, self.csi, self.attach_required = kubelet, csi, attach_required
+        self.claims, self.attachments = claims, attachments
         self.in_use: set[str] = set()                  # node.status.volumesInUse
         self.waiters: dict[str, set[str]] = {}         # "pvc:ns/name" or "va:name" -> pod keys waiting
+
+    def get_volumes_in_use(self) -> list[str]:
+        """GetVolumesInUse: the volumes node.status.volumesInUse lists, sorted."""
+        return sorted(self.in_use)
 
     # --- informer hooks -----------------------------------------------------------------------------------------
 
@@ -65,7 +75,7 @@ class VolumeManager:
             m = rec.mounts.setdefault(vol, {"claim": claim})
             if m.get("published"):
                 continue
-            pvc = k.claims.get(f"{ns}/{claim}")
+            pvc = self.claims.get(f"{ns}/{claim}")
             pv_name = (pvc or {}).get("spec", {}).get("volumeName")
             if not pv_name or (pvc or {}).get("status", {}).get("phase") != "Bound":
                 self._wait(rec, vol, f"pvc:{ns}/{claim}", "pvc-not-bound", claim=claim)
@@ -86,9 +96,9 @@ class VolumeManager:
             driver, handle = csi["driver"], csi["volumeHandle"]
             m.update(driver=driver, handle=handle)
             self.in_use.add(f"kubernetes.io/csi/{driver}^{handle}")
-            if k.attach_required:
+            if self.attach_required:
                 va_name = attachment_name(handle, driver, k.node_name)
-                va = k.attachments.get(va_name)
+                va = self.attachments.get(va_name)
                 if not (va and va.get("status", {}).get("attached")):
                     self._wait(rec, vol, f"va:{va_name}", "va-not-attached", attachment=va_name)
                     pending.append((vol, True))
@@ -117,7 +127,7 @@ class VolumeManager:
 
     def _mount(self, pod: dict, rec: PodRecord, vol: str, m: dict) -> bool:
         """MountDevice (NodeStageVolume when advertised), then SetUp (NodePublishVolume)."""
-        k, csi = self.kubelet, self.kubelet.csi
+        k, csi = self.kubelet, self.csi
         m.pop("waiting", None)
         staging = staging_path(m["driver"], m["handle"])
         target = publish_path(rec.uid, m["pv"])
@@ -164,7 +174,7 @@ class VolumeManager:
 
     def tear_down(self, rec: PodRecord) -> None:
         """NodeUnpublishVolume for each of the pod's volumes, then NodeUnstageVolume when no pod uses it."""
-        k, csi = self.kubelet, self.kubelet.csi
+        k, csi = self.kubelet, self.csi
         for _, m in sorted(rec.mounts.items(), key=lambda kv: kv[0]):
             if not m.get("published") or "handle" not in m:
                 continue

@@ -1,5 +1,6 @@
 """The scheduling framework's vocabulary (pkg/scheduler/framework): statuses, FitError, the score helpers,
-numFeasibleNodesToFind, selectHost, and the Decision table every scheduling attempt leaves behind.
+the Plugin interface and CycleState, numFeasibleNodesToFind, selectHost, and the Decision table every
+scheduling attempt leaves behind. The plugins themselves live in `plugins/`, one module per Go plugin package.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..objects import Randomness
+    from .cache import NodeInfo
 
 #: a score's explanation: the sentence, or `(function, *args)` that writes it on demand
 Explain = str | tuple[Callable[..., str], Any]
@@ -128,6 +130,88 @@ def default_normalize_score(scores: dict[str, int], reverse: bool, max_priority:
         s = max_priority * s // max_count
         out[node] = max_priority - s if reverse else s
     return out
+
+
+# --- plugins (framework/interface.go, cycle_state.go) -------------------------------------------------------------
+
+
+@dataclass
+class CycleState:
+    """framework.CycleState: what PreFilter and PreScore computed once for this pod and this cycle."""
+
+    pod: dict
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class Plugin:
+    """A plugin; a missing extension point returns None (pre_filter) or is simply not listed."""
+
+    name = ""
+    weight = 0
+
+    def pre_filter(self, state: CycleState, pod: dict) -> Status | None:
+        return None
+
+    def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status:
+        return PASS
+
+    def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:
+        """Filter over many nodes: {index: status} for every status that is not the plain PASS."""
+        return {k: status for k, ni in enumerate(nodes) if (status := self.filter(state, pod, ni)) is not PASS}
+
+    def pre_score(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> Status:
+        return Status()
+
+    def score(self, state: CycleState, pod: dict, ni: NodeInfo) -> tuple[int, Explain]:
+        return 0, ""
+
+    def normalize(self, scores: dict[str, int]) -> dict[str, int]:
+        return scores
+
+    def score_all(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> tuple[list[int], Sequence[Explain]]:
+        """Score every feasible node: the raw scores and their explanations, in `nodes` order."""
+        raw, explain = [], []
+        for ni in nodes:
+            score, why = self.score(state, pod, ni)
+            raw.append(score)
+            explain.append(why)
+        return raw, explain
+
+    def normalize_list(self, names: list[str], raw: list[int]) -> list[int]:
+        """NormalizeScore over the scores in node order (what `normalize` does to a dict)."""
+        if type(self).normalize is Plugin.normalize:
+            return raw
+        by_node = self.normalize(dict(zip(names, raw)))
+        return [by_node[n] for n in names]
+
+    def fail(self, code: str, reason: str, detail: str = "") -> Status:
+        return Status(code, (reason,), self.name, detail)
+
+
+class ExplainRows(Sequence):
+    """Explanations for a column of nodes, written on demand from each node's `(score, *numbers)` row."""
+
+    def __init__(self, fn: Callable[..., str], rows: list[tuple]):
+        self.fn, self.rows = fn, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> Explain:   # type: ignore[override]
+        return (self.fn, *self.rows[i][1:])
+
+
+class ExplainColumn(Sequence):
+    """Explanations for a column of nodes, written on demand from the numbers kept per node."""
+
+    def __init__(self, fn: Callable[..., str], columns: tuple[list[int], ...]):
+        self.fn, self.columns = fn, columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, i: int) -> Explain:   # type: ignore[override]
+        return (self.fn, *(c[i] for c in self.columns))
 
 
 def _pop_order(scores: list[int], top_needed: int) -> tuple[list[int], int]:

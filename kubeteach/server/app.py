@@ -26,6 +26,7 @@ import yaml
 from ..cluster import Cluster
 from .connection import IDLE_TIMEOUT, READ_HEADER_TIMEOUT, TLS, Connections
 from .http import API, WORKERS
+from .pki import refuse_seeded_ca_off_loopback
 
 TICK = 0.05          # real seconds between two advances of the loop
 #: kube-apiserver's --etcd-compaction-interval (real time): each round compacts to the revision of the round before
@@ -65,8 +66,6 @@ class Server:
         """The serving certificate (CN kube-apiserver, for 127.0.0.1, localhost and the listen address) from the
         cluster CA, dated on the real clock; client certificates are optional at the TLS layer (a token user has
         none) and, when sent, verified against the same CA. A seed-derived CA is refused off loopback."""
-        from .command import refuse_seeded_ca_off_loopback
-
         try:
             refuse_seeded_ca_off_loopback(self.cluster.ca, self.address)
         except ValueError:

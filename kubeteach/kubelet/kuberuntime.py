@@ -1,0 +1,261 @@
+"""The kubelet's container runtime manager (pkg/kubelet/kuberuntime): the sandbox and container steps of SyncPod.
+
+kuberuntime_manager.go computePodActions decides what to start or restart; kuberuntime_sandbox.go
+createPodSandbox runs CRI RunPodSandbox (which runs CNI ADD); kuberuntime_container.go startContainer ensures the
+image (images/image_manager.go EnsureImageExists, the pull finishing on a timer), then CRI CreateContainer and
+StartContainer. Crash-loop and image-pull back-offs live here; PLEG's exits and the prober's first readiness
+success arrive as loop entries. The manager sees the kubelet through a `RuntimeHandle`, not the Kubelet class.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..objects import go_duration
+from .backoff import EPSILON, Backoff
+from .images import ImageStore, Pull, default_pull_policy, parse_image, pulled_message
+from .runtime import PAUSE_IMAGE, CRIError
+from .status import ContainerRecord, PodRecord, terminated
+
+if TYPE_CHECKING:
+    from .handle import RuntimeHandle
+
+POD_RESYNC_AFTER_ERROR = 10.0     # pod worker back-off after a failed sync (sandbox creation)
+PULL_ERROR_RESYNC = 1.0           # the pod worker looks at a pod again shortly after a failed pull
+
+
+def format_pod(pod: dict) -> str:
+    """format.Pod: name_namespace(uid), as kubelet messages name a pod."""
+    m = pod["metadata"]
+    return f"{m['name']}_{m['namespace']}({m['uid']})"
+
+
+def container_ref(name: str) -> str:
+    """The fieldPath container events carry: spec.containers{nginx}."""
+    return f"spec.containers{{{name}}}"
+
+
+def should_restart(policy: str, exit_code: int | None) -> bool:
+    """ShouldContainerBeRestarted for an exited container."""
+    return policy == "Always" or (policy == "OnFailure" and exit_code != 0)
+
+
+class RuntimeManager:
+    """kubeGenericRuntimeManager for one kubelet: sandboxes, images and containers through CRI."""
+
+    def __init__(self, kubelet: RuntimeHandle, images: ImageStore):
+        """`kubelet`: the pod workers' state, CRI/CNI and SetPodStatus; `images`: the node's image store."""
+        self.kubelet, self.images = kubelet, images
+        self.crash_backoff = Backoff()
+        self.pull_backoff = Backoff()
+
+    # --- sandbox ------------------------------------------------------------------------------------------------
+
+    def create_pod_sandbox(self, pod: dict, rec: PodRecord) -> None:
+        """createPodSandbox: CRI RunPodSandbox; the runtime runs CNI ADD, whose IP becomes status.podIP."""
+        k = self.kubelet
+        try:
+            sandbox = k.runtime.run_pod_sandbox(rec.uid, rec.key)
+        except CRIError as err:
+            message = f"Failed to create pod sandbox: {err}"
+            k.recorder.event(pod, "Warning", "FailedCreatePodSandBox", message)
+            k.record("kubelet-sandbox-failed", rec.key, error=str(err), retry=POD_RESYNC_AFTER_ERROR,
+                     cidr=str(k.cni.subnet))
+            k.queue.add_after(rec.key, POD_RESYNC_AFTER_ERROR, kind="retry")
+            return
+        rec.sandbox_id, rec.ip = sandbox.id, sandbox.ip
+        k.record("kubelet-sandbox", rec.key, cidr=str(k.cni.subnet), ip=sandbox.ip, sandbox=sandbox.id,
+                 pause=PAUSE_IMAGE)
+        k.write_status(pod, rec)
+        k.queue.add(rec.key)
+
+    # --- containers ---------------------------------------------------------------------------------------------
+
+    def sync_containers(self, pod: dict, rec: PodRecord) -> None:
+        """computePodActions for the regular containers: start what is missing, restart what exited."""
+        k = self.kubelet
+        policy = pod["spec"].get("restartPolicy", "Always")
+        for spec in pod["spec"].get("containers") or []:
+            crec = rec.containers.setdefault(spec["name"], ContainerRecord(spec["name"]))
+            ctr = k.runtime.containers.get(crec.container_id) if crec.container_id else None
+            if ctr is not None and ctr.running:
+                continue
+            if crec.pulling:
+                break                       # SyncPod blocks on the pull in progress
+            if crec.restart_due is not None and k.now < crec.restart_due - EPSILON:
+                continue                    # a back-off (pull or crash) is already waiting for its time
+            if ctr is not None and ctr.exited:
+                if not should_restart(policy, ctr.exit_code):
+                    continue
+                if not self._restart_allowed(pod, rec, crec, ctr):
+                    continue
+            outcome = self.start_container(pod, rec, spec, crec)
+            if outcome == "started":
+                k.write_status(pod, rec)
+                k.queue.add(rec.key)
+                return
+            if outcome == "pulling":
+                break
+        k.write_status(pod, rec)
+
+    def _restart_allowed(self, pod: dict, rec: PodRecord, crec: ContainerRecord, ctr) -> bool:
+        """doBackOff: inside the back-off window → CrashLoopBackOff; outside → Next() and restart now."""
+        k = self.kubelet
+        bkey = f"{pod['metadata']['name']}_{pod['metadata']['namespace']}_{rec.uid}_{crec.name}"
+        if self.crash_backoff.is_in_backoff_since(bkey, ctr.finished_at, k.now):
+            delay = self.crash_backoff.get(bkey)
+            message = (f"back-off {go_duration(delay)} restarting failed container={crec.name} "
+                       f"pod={format_pod(pod)}")
+            due = ctr.finished_at + delay
+            if crec.waiting != ("CrashLoopBackOff", message):
+                crec.waiting = ("CrashLoopBackOff", message)
+                k.recorder.event(pod, "Warning", "BackOff", f"Back-off restarting failed container {crec.name} "
+                                 f"in pod {format_pod(pod)}", container_ref(crec.name))
+                k.record("kubelet-crashloop", rec.key, container=crec.name, delay=delay, due=due,
+                         restarts=crec.restart_count)
+            self._resync_at(rec, crec, due)
+            return False
+        self.crash_backoff.next(bkey, ctr.finished_at)
+        return True
+
+    def _resync_at(self, rec: PodRecord, crec: ContainerRecord, due: float) -> None:
+        """Look at the pod again when a back-off window closes (a "retry": it does not keep the cluster busy)."""
+        k = self.kubelet
+        if crec.restart_due == due:
+            return
+        crec.restart_due = due
+        k.queue.add_after(rec.key, max(due - k.now, 0.0), kind="retry")
+
+    def start_container(self, pod: dict, rec: PodRecord, spec: dict, crec: ContainerRecord) -> str:
+        """startContainer: EnsureImageExists, then CreateContainer and StartContainer; "started", "pulling",
+        or "error"."""
+        k = self.kubelet
+        image = spec.get("image", "")
+        ref = parse_image(image)
+        policy = spec.get("imagePullPolicy") or default_pull_policy(image)
+        present = self.images.has(ref)
+        field_path = container_ref(spec["name"])
+        crec.restart_due = None
+        if policy == "Never" and not present:
+            message = f'Container image "{image}" is not present with pull policy of Never'
+            if crec.waiting != ("ErrImageNeverPull", message):
+                crec.waiting = ("ErrImageNeverPull", message)
+                k.recorder.event(pod, "Warning", "ErrImageNeverPull", message, field_path)
+                k.record("kubelet-never-pull", rec.key, container=spec["name"], image=image)
+            return "error"
+        if present and policy != "Always":
+            k.recorder.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine',
+                             field_path)
+            k.record("kubelet-image-present", rec.key, image=image, policy=policy)
+            self.create_and_start(pod, rec, spec, crec, ref)
+            return "started"
+        pkey = f"{rec.uid}_{image}"
+        if self.pull_backoff.is_in_backoff_since_update(pkey, k.now):
+            message = f'Back-off pulling image "{image}"'
+            if crec.waiting is None or crec.waiting[0] != "ImagePullBackOff":
+                crec.waiting = ("ImagePullBackOff", message)
+                k.recorder.event(pod, "Normal", "BackOff", message, field_path)
+                k.recorder.event(pod, "Warning", "Failed", "Error: ImagePullBackOff", field_path)
+                k.record("kubelet-pull-backoff", rec.key, image=image, delay=self.pull_backoff.get(pkey),
+                         due=self.pull_backoff.until(pkey))
+            self._resync_at(rec, crec, self.pull_backoff.until(pkey))
+            return "error"
+        k.recorder.event(pod, "Normal", "Pulling", f'Pulling image "{image}"', field_path)
+        pull = self.images.start_pull(ref, k.now)
+        crec.pulling = True
+        k.record("kubelet-pull", rec.key, image=image, policy=policy, present=present, size=pull.size,
+                 seconds=pull.done - pull.started, queued=pull.started - pull.requested)
+        k.schedule(pull.done - k.now, self, "pull_done", rec.uid, spec["name"], pull, label=f"pull {image}")
+        return "pulling"
+
+    def pull_done(self, uid: str, name: str, pull: Pull) -> None:
+        """The pull finished: Pulled and start the container, or Failed / ErrImagePull and back off."""
+        k = self.kubelet
+        self.images.finish_pull(pull)
+        rec = k.records.get(uid)
+        pod = k.pods.get(rec.key) if rec else None
+        if rec is None or pod is None or pod["metadata"]["uid"] != uid or rec.terminating:
+            k.record("kubelet-pull-orphan", rec.key if rec else uid, image=pull.ref.written, error=pull.error)
+            return
+        crec = rec.containers[name]
+        crec.pulling = False
+        spec = next(c for c in pod["spec"]["containers"] if c["name"] == name)
+        image, field_path = spec["image"], container_ref(name)
+        if pull.error:
+            k.recorder.event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {pull.error}', field_path)
+            k.recorder.event(pod, "Warning", "Failed", "Error: ErrImagePull", field_path)
+            delay = self.pull_backoff.next(f"{uid}_{image}", k.now)
+            crec.waiting = ("ErrImagePull", pull.error)
+            k.record("kubelet-pull-failed", rec.key, image=image, error=pull.error, delay=delay)
+            k.write_status(pod, rec)
+            crec.restart_due = k.now + PULL_ERROR_RESYNC
+            k.queue.add_after(rec.key, PULL_ERROR_RESYNC, kind="retry")
+            return
+        k.recorder.event(pod, "Normal", "Pulled", pulled_message(image, pull.done - pull.started,
+                                                                 pull.done - pull.requested, pull.size),
+                         field_path)
+        k.record("kubelet-pulled", rec.key, image=image, seconds=pull.done - pull.started,
+                 waited=pull.done - pull.requested, size=pull.size)
+        self.create_and_start(pod, rec, spec, crec, pull.ref)
+        k.write_status(pod, rec)
+        k.queue.add(rec.key)
+
+    def create_and_start(self, pod: dict, rec: PodRecord, spec: dict, crec: ContainerRecord, ref) -> None:
+        """CRI CreateContainer (event Created), CRI StartContainer (event Started); v1.35 wording."""
+        k = self.kubelet
+        old = k.runtime.containers.get(crec.container_id) if crec.container_id else None
+        if old is not None and old.exited:
+            crec.last_terminated = terminated(old)
+            crec.restart_count += 1
+        ctr = k.runtime.create_container(rec.sandbox_id, spec["name"], ref.full, self.images.image_id(ref),
+                                         k.now)
+        k.record("kubelet-create", rec.key, container=spec["name"], image=ref.full, id=ctr.id)
+        k.recorder.event(pod, "Normal", "Created", "Container created", container_ref(spec["name"]))
+        k.runtime.start_container(ctr.id, k.now)
+        crec.container_id, crec.waiting, crec.restart_due = ctr.id, None, None
+        probe = spec.get("readinessProbe")
+        crec.ready = probe is None
+        k.record("kubelet-start", rec.key, container=spec["name"], image=ref.full, id=ctr.id,
+                 restarts=crec.restart_count, probe=probe is not None)
+        k.recorder.event(pod, "Normal", "Started", "Container started", container_ref(spec["name"]))
+        if probe is not None:
+            delay = float(probe.get("initialDelaySeconds", 0) or 0)
+            k.schedule(delay, self, "probe_ready", rec.uid, spec["name"], ctr.id, delay,
+                       label=f"readiness probe {spec['name']}")
+        if crec.crashes_pending > 0:
+            k.schedule(0.0, self, "container_exited", rec.uid, ctr.id, 1, label=f"crash {spec['name']}")
+
+    def probe_ready(self, uid: str, name: str, container_id: str, delay: float) -> None:
+        """The readiness probe's first success (probes succeed unless a fault says otherwise)."""
+        k = self.kubelet
+        rec = k.records.get(uid)
+        if rec is None or rec.terminating or rec.containers[name].container_id != container_id:
+            return
+        ctr = k.runtime.containers.get(container_id)
+        if ctr is None or not ctr.running:
+            return
+        rec.containers[name].ready = True
+        k.record("kubelet-probe", rec.key, container=name, delay=delay)
+        pod = k.pods.get(rec.key)
+        if pod is not None:
+            k.write_status(pod, rec)
+
+    def container_exited(self, uid: str, container_id: str, exit_code: int) -> None:
+        """The process ended (PLEG notices): record why, write the status, and let sync_pod decide on a restart."""
+        k = self.kubelet
+        rec = k.records.get(uid)
+        if rec is None or k.runtime.containers.get(container_id) is None:
+            return
+        ctr = k.runtime.containers[container_id]
+        if not ctr.running:
+            return
+        k.runtime.exit_container(container_id, k.now, exit_code)
+        crec = rec.containers[ctr.name]
+        crec.ready = False
+        if crec.crashes_pending > 0:
+            crec.crashes_pending -= 1
+        k.record("kubelet-exited", rec.key, container=ctr.name, code=exit_code, reason=ctr.reason)
+        pod = k.pods.get(rec.key)
+        if pod is not None:
+            k.write_status(pod, rec)
+            k.queue.add(rec.key)
