@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .apiserver import APIServer, Credentials, Request, Resource, lookup
+from .apiserver import APIError, APIServer, Credentials, Request, Resource, lookup
+from .apiserver.resources import RESOURCES, for_kind
 from .loop import BACKOFF_BASE, BACKOFF_MAX, WorkFailed, backoff
 from .objects import key_of, namespace_index
 
@@ -251,3 +252,9 @@ class InformerFactory:
     def start(self) -> None:
         for inf in self.informers.values():
             inf.start()
+
+
+#: what a component takes from the client library, as client-go's users take apimachinery's errors and the REST
+#: mapping from it: components import these from here, never from the API server's package
+__all__ = ["APIError", "Client", "Credentials", "Informer", "InformerFactory", "RESOURCES", "Resource", "WorkQueue",
+           "for_kind", "lookup"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .apiserver import APIError
+from .client import APIError
 from .objects import micro_timestamp, timestamp, unix_nano
 from .trace import narrative
 

@@ -16,6 +16,12 @@ from typing import Any
 
 # --- copying -------------------------------------------------------------------------------------------------
 
+#: finalizers with a meaning of their own: metav1.FinalizerOrphanDependents and FinalizerDeleteDependents (the
+#: garbage collector's), and core/v1 FinalizerKubernetes (a Namespace's spec.finalizers, the namespace controller's)
+FINALIZER_ORPHAN = "orphan"
+FINALIZER_FOREGROUND = "foregroundDeletion"
+FINALIZER_KUBERNETES = "kubernetes"
+
 
 def deep_copy(obj: Any) -> Any:
     """Copy a JSON-shaped value (dicts, lists, scalars); much cheaper than copy.deepcopy."""

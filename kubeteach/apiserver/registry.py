@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..etcd import CompareFailed, Etcd, KeyValue
-from ..objects import Randomness, deep_copy, generate_name, selector_matches, timestamp
+from ..objects import (
+    FINALIZER_FOREGROUND,
+    FINALIZER_KUBERNETES,
+    FINALIZER_ORPHAN,
+    Randomness,
+    deep_copy,
+    generate_name,
+    selector_matches,
+    timestamp,
+)
 from .errors import APIError, already_exists, conflict, not_found
 from .resources import BY_RESOURCE, Resource
 
 GENERATION_KINDS = {"Deployment", "ReplicaSet", "Pod"}
-FINALIZER_ORPHAN = "orphan"
-FINALIZER_FOREGROUND = "foregroundDeletion"
-FINALIZER_KUBERNETES = "kubernetes"     # a Namespace's spec.finalizers entry, removed by the namespace controller
 
 
 def to_object(kv: KeyValue) -> dict:

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ..apiserver import APIError
-from ..client import OnNew
+from ..client import APIError, OnNew
 from ..objects import deep_copy, is_being_deleted
 from ..pods import is_terminal
 from ..trace import narrative

@@ -7,8 +7,7 @@ follow sync.go and progress.go. The arithmetic lives in kubeteach.controllers.de
 
 from __future__ import annotations
 
-from ..apiserver import APIError
-from ..client import OnNew
+from ..client import APIError, OnNew
 from ..objects import (
     annotations_of,
     compute_hash,

@@ -15,10 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
-from ..apiserver import APIError, lookup
-from ..apiserver.registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN
-from ..apiserver.resources import Resource, for_kind
-from ..client import OnNew, WorkQueue
+from ..client import APIError, OnNew, Resource, WorkQueue, for_kind, lookup
+from ..objects import FINALIZER_FOREGROUND, FINALIZER_ORPHAN
 from ..trace import narrative, phrase
 from . import Controller
 

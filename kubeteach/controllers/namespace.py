@@ -17,12 +17,9 @@ NamespaceDeletionGroupVersionParsingFailure always hold their "ok" values.
 
 from __future__ import annotations
 
-from ..apiserver import APIError
-from ..apiserver.registry import FINALIZER_KUBERNETES
-from ..apiserver.resources import RESOURCES, Resource
-from ..client import OnNew, WorkQueue
+from ..client import RESOURCES, APIError, OnNew, Resource, WorkQueue
 from ..loop import Entry
-from ..objects import deep_copy, get_condition, parse_timestamp, timestamp
+from ..objects import FINALIZER_KUBERNETES, deep_copy, get_condition, parse_timestamp, timestamp
 from ..pods import is_terminal
 from ..trace import narrative
 from . import Controller

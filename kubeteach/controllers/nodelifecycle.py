@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..apiserver import APIError
+from ..client import APIError
 from ..events import EventRecorder
 from ..objects import deep_copy, get_condition, labels_of, node_name_of, parse_timestamp, timestamp
 from ..trace import narrative, phrase

@@ -11,8 +11,7 @@ the 20 s polling (so collection comes at 40 s, not somewhere between 40 and 60 s
 
 from __future__ import annotations
 
-from ..apiserver import APIError
-from ..client import OnNew
+from ..client import APIError, OnNew
 from ..objects import key_of, node_name_of, timestamp
 from ..pods import is_terminal
 from ..trace import narrative

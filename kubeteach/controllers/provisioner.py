@@ -18,8 +18,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from ..apiserver import APIError
-from ..client import OnNew
+from ..client import APIError, OnNew
 from ..events import EventRecorder
 from ..objects import EPOCH, annotations_of, format_bytes, is_being_deleted
 from ..trace import narrative

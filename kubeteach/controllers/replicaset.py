@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..apiserver import APIError
-from ..client import OnNew
+from ..client import APIError, OnNew
 from ..objects import (
     controller_ref,
     controller_uid,

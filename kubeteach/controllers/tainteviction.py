@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ..apiserver import APIError
+from ..client import APIError
 from ..loop import Entry
 from ..objects import get_condition, node_name_of, timestamp, tolerates
 from ..trace import narrative, phrase

@@ -14,8 +14,7 @@ finalizers once nothing uses the object.
 
 from __future__ import annotations
 
-from ..apiserver import APIError
-from ..client import OnNew
+from ..client import APIError, OnNew
 from ..events import EventRecorder
 from ..objects import annotations_of, deep_copy, int_value, is_being_deleted, selector_matches
 from ..pods import is_terminal

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..apiserver import APIError
-from ..client import Client, InformerFactory, OnNew, WorkQueue
+from ..client import APIError, Client, InformerFactory, OnNew, WorkQueue
 from ..events import EventRecorder
 from ..loop import Entry
 from ..objects import deep_copy, int_value, key_of, milli_value

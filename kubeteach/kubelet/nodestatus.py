@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..apiserver import APIError
+from ..client import APIError
 from ..objects import deep_copy, get_condition, micro_timestamp, parse_timestamp, timestamp
 from ..trace import narrative, phrase, plural
 

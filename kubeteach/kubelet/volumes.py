@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..apiserver import APIError
+from ..client import APIError
 from ..objects import go_duration
 from ..trace import narrative, phrase
 from .csi import CSIError, CSINodePlugin, attachment_name, publish_path, staging_path

@@ -13,8 +13,7 @@ from itertools import repeat
 from operator import add, mul
 from typing import TYPE_CHECKING, Any
 
-from ..apiserver import APIError
-from ..client import Client, InformerFactory, OnNew
+from ..client import APIError, Client, InformerFactory, OnNew
 from ..events import EventRecorder
 from ..objects import deep_copy, get_condition, key_of, timestamp
 from ..pods import is_terminal, pod_requests
