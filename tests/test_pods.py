@@ -89,7 +89,9 @@ def test_kubelet_admission_and_scheduler_count_a_sidecar_alike():
     assert scheduled["reason"] == "Unschedulable"
     assert scheduled["message"].startswith("0/1 nodes are available: 1 Insufficient cpu.")
     d = c.started["kube-scheduler"].decisions["default/c"][-1]
-    assert d.rejected["node-1"].detail == "cpu 700m requested > 400m free"       # 1900 - 1500
+    assert d.rejected["node-1"].detail == ({"why": "insufficient", "resource": "cpu", "requested": 700,
+                                             "free": 400},)                                  # 1900 - 1500
+    assert d.rejected["node-1"].explain() == "cpu 700m requested > 400m free"
 
 
 # --- phase and readiness -------------------------------------------------------------------------------------------

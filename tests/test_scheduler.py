@@ -142,7 +142,9 @@ def test_untolerated_taint_filter_and_toleration():
     row = s.decisions["default/x"][-1].filters["node-1"]
     assert list(row) == ["NodeUnschedulable", "NodeName", "TaintToleration"]
     assert row["TaintToleration"].code == "UnschedulableAndUnresolvable"
-    assert row["TaintToleration"].detail == "untolerated taint dedicated=gpu:NoSchedule"
+    assert row["TaintToleration"].detail == ({"why": "untolerated-taint", "key": "dedicated", "value": "gpu",
+                                              "effect": "NoSchedule"},)
+    assert row["TaintToleration"].explain() == "untolerated taint dedicated=gpu:NoSchedule"
 
     tolerant = pod("t", cpu="1200m", tolerations=[{"key": "dedicated", "operator": "Equal", "value": "gpu",
                                                    "effect": "NoSchedule"}])

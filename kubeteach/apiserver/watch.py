@@ -50,15 +50,26 @@ class WatchFanOut:
         etcd.watch("/registry/", self._fan_out)
 
     def _watch(self, req: Request, log: Callable[..., None]) -> Watcher:
-        """Register a watcher. With a `resourceVersion` param, first replay the changes etcd holds after that
-        revision (0: all it holds), as the watch cache serves a watch started from a resourceVersion; a compacted
-        one answers an ERROR event of 410 Expired and a stopped watch (cacher.go, `too old resource version`)."""
+        """Register a watcher, first sending what its `resourceVersion` asks for, as the watch cache serves it
+        (storage/cacher): "" or "0" the current objects as ADDED ("any" state), a revision the changes after it (a
+        compacted one: an ERROR event of 410 Expired and a stopped watch, cacher.go `too old resource version`);
+        `sendInitialEvents` the current objects then a BOOKMARK marking their end (WatchList). Without the param,
+        no initial events: an informer has just listed."""
         w = Watcher(req.actor, req.resource.resource, req.params["callback"], req.namespace,
                     req.params.get("nodeName"))
-        if req.params.get("resourceVersion") is not None:
+        rv = req.params.get("resourceVersion")
+        if rv in ("", "0") or req.params.get("sendInitialEvents"):
+            for obj in self.storage.list(req.resource.resource, req.namespace):
+                if w.node_name is None or obj.get("spec", {}).get("nodeName", "") == w.node_name:
+                    w.callback("ADDED", obj)
+            if req.params.get("sendInitialEvents"):
+                w.callback("BOOKMARK", {"kind": req.resource.kind, "apiVersion": req.resource.api_version,
+                                        "metadata": {"resourceVersion": str(self.etcd.revision),
+                                                     "annotations": {"k8s.io/initial-events-end": "true"}}})
+        elif rv is not None:
             prefix = req.resource.prefix + (f"{req.namespace}/" if req.namespace else "")
             try:
-                history = self.etcd.events(int(req.params["resourceVersion"]), prefix)
+                history = self.etcd.events(int(rv), prefix)
             except Compacted as err:
                 gone = APIError(410, "Expired", f"too old resource version: {err.requested} ({err.compacted})")
                 w.callback("ERROR", gone.status())

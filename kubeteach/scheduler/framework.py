@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..trace import phrase
+
 if TYPE_CHECKING:
     from ..objects import Randomness
     from .cache import NodeInfo
@@ -33,12 +35,14 @@ ERROR = "Error"
 
 @dataclass(frozen=True)
 class Status:
-    """A plugin's verdict: a code, the reasons users see, the plugin, and a detail only the trace shows."""
+    """A plugin's verdict: a code, the reasons users see, the plugin, and details only the trace shows."""
 
     code: str = SUCCESS
     reasons: tuple[str, ...] = ()
     plugin: str = ""
-    detail: str = ""      # e.g. which taint was untolerated: logged, never put in the pod's status
+    #: the facts behind a rejection (e.g. which taint was untolerated): traced, never put in the pod's status; each
+    #: a dict whose `why` names its sentence (`filter:<why>`, see `explain`)
+    detail: tuple[dict[str, Any], ...] = field(default=(), hash=False)
 
     def is_success(self) -> bool:
         """Success (or Skip, which the framework treats as success)."""
@@ -51,6 +55,10 @@ class Status:
     def message(self) -> str:
         """Status.Message: the reasons joined with ", "."""
         return ", ".join(self.reasons)
+
+    def explain(self, lang: str = "en") -> str:
+        """The details as a sentence (`cpu 3000m requested > 1900m free`), from the `filter:<why>` templates."""
+        return "; ".join(phrase(f"filter:{d['why']}", d, lang) for d in self.detail)
 
     def describe(self) -> str:
         """One cell of the decision table: `pass`, `skip`, or the reasons."""
@@ -184,8 +192,9 @@ class Plugin:
         by_node = self.normalize(dict(zip(names, raw)))
         return [by_node[n] for n in names]
 
-    def fail(self, code: str, reason: str, detail: str = "") -> Status:
-        return Status(code, (reason,), self.name, detail)
+    def fail(self, code: str, reason: str, **detail: Any) -> Status:
+        """A rejection with one reason; `detail` (with `why`) are the facts the trace shows."""
+        return Status(code, (reason,), self.name, (detail,) if detail else ())
 
 
 class ExplainRows(Sequence):

@@ -34,7 +34,11 @@ def _unschedulable(f: dict) -> str:
         where = f"retry from backoffQ in {f['retry']:g}s"
     else:
         where = "not requeued: " + phrase(f"unschedulable:queue:{f['queue']}", f)
-    why = f" ({'; '.join(f['why'])})" if f.get("why") else ""
+    why = [f"{w['node']}: " + "; ".join(phrase(f"filter:{d['why']}", d, f["_lang"]) for d in w["detail"])
+           for w in f.get("why") or []]
+    if f.get("more"):
+        why.append(phrase("unschedulable:more", f))
+    why = f" ({'; '.join(why)})" if why else ""
     return f"{f['object']}: {f['message']}{why} PodScheduled=False ({f['reason']}); {where}"
 
 
@@ -47,6 +51,16 @@ def _requeue(f: dict) -> str:
             f"{' / '.join(f['queue'])}")
 
 
+MB = 1024 * 1024
+
+
+def _quantity(resource: str, n: int) -> str:
+    """A resource amount as the trace shows it: millicores for cpu, whole Mi (or bytes) for the others."""
+    if resource == "cpu":
+        return f"{n}m"
+    return f"{n // MB}Mi" if n % MB == 0 else str(n)
+
+
 narrative({
     "scheduled": _scheduled,
     "bound": _bound,
@@ -54,6 +68,15 @@ narrative({
     "requeue": _requeue,
     "skip-deleting": "skip schedule deleting pod: {object}",
     "unschedulable:queue:none": "none (pod is gone or assigned)",
+    "unschedulable:more": "{more} more",
+    # the facts behind a Filter rejection (Status.detail: traced, never in the pod's status)
+    "filter:insufficient": lambda f: (f"{f['resource']} {_quantity(f['resource'], f['requested'])} requested > "
+                                      f"{_quantity(f['resource'], f['free'])} free"),
+    "filter:too-many-pods": "{pods} of {allowed} pods already",
+    "filter:untolerated-taint": "untolerated taint {key}={value}:{effect}",
+    "filter:unbound-claims": lambda f: "unbound: " + ", ".join(f["claims"]),
+    "filter:pv-node-affinity": "PV {pv}",
+    "filter:host-port": "hostPort {port}/{protocol} in use",
     # how the host was picked (Decision.tie_break, shown under the scheduler table)
     "tie-break:only-feasible": "the only feasible node: no scoring",
     "tie-break:highest": "highest score {best}",

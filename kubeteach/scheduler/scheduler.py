@@ -353,8 +353,9 @@ class Scheduler:
             queue = self.queue.add_unschedulable(pinfo, status.is_rejected(), diagnosis.unschedulable_plugins,
                                                  self.now)
         retry = self.queue.backoff_duration(pinfo) if queue == "backoffQ" else None
+        why, more = _details(d)
         self.record("unschedulable", d.pod, message=message, reason=reason, queue=queue, retry=retry,
-                    why=_details(d))
+                    why=why, more=more)
         if pod is None:
             return
         if len(message) > MESSAGE_SIZE_LIMIT:
@@ -478,10 +479,11 @@ def _rejections(d: Decision) -> list[str]:
     return FitError(d.num_all_nodes, Diagnosis(d.rejected)).histogram()
 
 
-def _details(d: Decision, limit: int = 3) -> list[str]:
-    """The numbers behind the first few Filter rejections (`node-1: cpu 3000m requested > 1900m free`)."""
-    out = [f"{n}: {status.detail}" for n, status in d.rejected.items() if status.detail]
-    return out[:limit] + ([f"{len(out) - limit} more"] if len(out) > limit else [])
+def _details(d: Decision, limit: int = 3) -> tuple[list[dict], int]:
+    """The facts behind the first few Filter rejections (`{"node": "node-1", "detail": [{"why": "insufficient",
+    "resource": "cpu", ...}]}`), and how many more rejections have some."""
+    out = [{"node": n, "detail": list(status.detail)} for n, status in d.rejected.items() if status.detail]
+    return out[:limit], max(len(out) - limit, 0)
 
 
 def _summary(d: Decision) -> dict:

@@ -13,8 +13,6 @@ from aiohttp import web
 
 from ..apiserver import APIError, Credentials, Request
 from ..apiserver.fields import field_matches
-from ..apiserver.registry import to_object
-from ..etcd import Compacted
 from ..objects import selector_matches
 from . import requestinfo
 from .backend import Backend, in_worker
@@ -94,41 +92,22 @@ def start_watch(server: Backend, r: Route, query: dict[str, str], params: dict, 
         return json.dumps({"type": etype, "object": obj}).encode() + b"\n"
 
     def send(etype: str, obj: dict) -> None:
+        if etype in ("ERROR", "BOOKMARK"):              # about the watch itself, not an object to filter
+            deliver(event(etype, obj))
+            if etype == "ERROR":                        # cacher: an ERROR event, then the watch ends
+                deliver(None)
+            return
         if not matches(obj):
             return
         shown = table(res, [obj], server.cluster.now, query.get("includeObject", "Object"),
                       obj["metadata"].get("resourceVersion", "")) if as_table else obj
         deliver(event(etype, shown))
 
-    rv = query.get("resourceVersion", "")
-    initial = query.get("sendInitialEvents") == "true"
-    req = Request("watch", res, ns, "", "", None, creds, actor, {"callback": send}, verbose=True, **imp)
+    initial = {"resourceVersion": query.get("resourceVersion", "")}
+    if query.get("sendInitialEvents") == "true":
+        initial["sendInitialEvents"] = True
+    req = Request("watch", res, ns, "", "", None, creds, actor, {"callback": send, **initial}, verbose=True, **imp)
     watcher = server.cluster.api.handle(req)
-    try:
-        if rv in ("", "0") or initial:
-            for obj in server.cluster.api.storage.list(res.resource, ns):
-                send("ADDED", obj)
-            if initial:                                 # WatchList: the bookmark that ends the initial events
-                deliver(event("BOOKMARK", {"kind": res.kind, "apiVersion": res.api_version, "metadata": {
-                    "resourceVersion": str(server.cluster.etcd.revision),
-                    "annotations": {"k8s.io/initial-events-end": "true"}}}))
-        else:
-            prefix = f"{res.prefix}{ns}/" if ns else res.prefix
-            try:
-                history = server.cluster.etcd.events(int(rv), prefix)
-            except Compacted as err:                    # cacher: an ERROR event, then the watch ends
-                gone = APIError(410, "Expired", f"too old resource version: {err.requested} ({err.compacted})")
-                deliver(event("ERROR", gone.status()))
-                deliver(None)
-                history = []
-            for ev in history:
-                obj = to_object(ev.kv)
-                if ev.type == "DELETED":
-                    obj["metadata"]["resourceVersion"] = str(ev.revision)
-                send(ev.type, obj)
-    except BaseException:
-        watcher.stop()
-        raise
     return watcher
 
 

@@ -20,5 +20,5 @@ class NodePorts(Plugin):
     def filter(self, state: CycleState, pod: dict, ni: NodeInfo) -> Status:
         for ip, protocol, port in state.values["ports"]:
             if ports_conflict(ni.used_ports, ip, protocol, port):
-                return self.fail(UNSCHEDULABLE, ERR_NODE_PORTS, f"hostPort {port}/{protocol} in use")
+                return self.fail(UNSCHEDULABLE, ERR_NODE_PORTS, why="host-port", port=port, protocol=protocol)
         return PASS

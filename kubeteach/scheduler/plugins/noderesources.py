@@ -48,20 +48,21 @@ class NodeResourcesFit(Plugin):
                 req.memory <= alloc.memory - used.memory and \
                 req.ephemeral_storage <= alloc.ephemeral_storage - used.ephemeral_storage:
             return PASS
-        reasons, details = [], []
+        reasons: list[str] = []
+        details: list[dict] = []
         if len(ni.pods) + 1 > alloc.allowed_pod_number:
             reasons.append("Too many pods")
-            details.append(f"{len(ni.pods)} of {alloc.allowed_pod_number} pods already")
-        for res, want, free, show in (
-                ("cpu", req.milli_cpu, alloc.milli_cpu - used.milli_cpu, lambda n: f"{n}m"),
-                ("memory", req.memory, alloc.memory - used.memory, _mib),
-                ("ephemeral-storage", req.ephemeral_storage, alloc.ephemeral_storage - used.ephemeral_storage, _mib)):
+            details.append({"why": "too-many-pods", "pods": len(ni.pods), "allowed": alloc.allowed_pod_number})
+        for res, want, free in (
+                ("cpu", req.milli_cpu, alloc.milli_cpu - used.milli_cpu),
+                ("memory", req.memory, alloc.memory - used.memory),
+                ("ephemeral-storage", req.ephemeral_storage, alloc.ephemeral_storage - used.ephemeral_storage)):
             if want > 0 and want > free:
                 reasons.append(f"Insufficient {res}")
-                details.append(f"{res} {show(want)} requested > {show(free)} free")
+                details.append({"why": "insufficient", "resource": res, "requested": want, "free": free})
         if not reasons:
             return PASS
-        return Status(UNSCHEDULABLE, tuple(reasons), self.name, "; ".join(details))
+        return Status(UNSCHEDULABLE, tuple(reasons), self.name, tuple(details))
 
     def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:
         req: Resource = state.values["request"]

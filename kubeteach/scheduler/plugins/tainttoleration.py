@@ -37,9 +37,9 @@ class TaintToleration(Plugin):
             if taint.get("effect") not in ("NoSchedule", "NoExecute"):
                 continue
             if not any(tolerates(t, taint) for t in tolerations):
-                shown = f"{taint['key']}={taint.get('value', '')}:{taint['effect']}"
                 return self.fail(UNRESOLVABLE, ERR_UNTOLERATED_TAINT % (taint["key"], taint.get("value", "")),
-                                 f"untolerated taint {shown}")
+                                 why="untolerated-taint", key=taint["key"], value=taint.get("value", ""),
+                                 effect=taint["effect"])
         return PASS
 
     def filter_rejects(self, state: CycleState, pod: dict, nodes: list[NodeInfo]) -> dict[int, Status]:

@@ -43,7 +43,7 @@ class VolumeBinding(Plugin):
             if not cls or cls.get("volumeBindingMode", "Immediate") != "WaitForFirstConsumer":
                 unbound_immediate.append(name)
         if unbound_immediate:
-            return self.fail(UNRESOLVABLE, ERR_UNBOUND_IMMEDIATE, "unbound: " + ", ".join(unbound_immediate))
+            return self.fail(UNRESOLVABLE, ERR_UNBOUND_IMMEDIATE, why="unbound-claims", claims=unbound_immediate)
         state.values["bound_pvcs"] = bound
         return Status()
 
@@ -54,5 +54,6 @@ class VolumeBinding(Plugin):
                 return self.fail(UNRESOLVABLE, ERR_PV_MISSING)
             required = ((pv["spec"].get("nodeAffinity") or {}).get("required") or {}).get("nodeSelectorTerms")
             if required and not any(term_matches(t, ni.node or {}) for t in required):
-                return self.fail(UNRESOLVABLE, ERR_PV_NODE_AFFINITY, f"PV {pv['metadata']['name']}")
+                return self.fail(UNRESOLVABLE, ERR_PV_NODE_AFFINITY, why="pv-node-affinity",
+                                 pv=pv["metadata"]["name"])
         return PASS
