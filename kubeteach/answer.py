@@ -40,7 +40,9 @@ def gather(records: list[Record]) -> Facts:
     for rec in records:
         a = rec.action
         if f.create is None:
-            if rec.actor == "kubectl" and a == "request" and str(rec.detail.get("what", "")).startswith("create deployment"):
+            what = rec.detail.get("what") or {}
+            if rec.actor == "kubectl" and a == "request" and what.get("verb") == "create" and \
+                    what.get("kind") == "Deployment" and not what.get("subresource"):
                 f.create = rec
             continue
         if a == "authenticated" and f.authn is None:
@@ -86,7 +88,7 @@ def _pod_name(rec: Record) -> str:
 def _steps(f: Facts) -> list[tuple[str, str]]:
     """The eight steps as (title, paragraph) pairs."""
     d = f.create.detail
-    who = f.authn.detail.get("user", "") if f.authn else ""
+    who = phrase("authn:" + f.authn.detail["by"], f.authn.detail) if f.authn else ""
     steps = [("kubectl",
               f"`kubectl create -f` reads the manifest, finds the API path from discovery and sends "
               f"{d.get('method', 'POST')} {f.create.object} as user \"{d.get('user', '')}\", with the credentials "
@@ -95,13 +97,13 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
     s2 = [f"kube-apiserver authenticates it ({who})" if who else "kube-apiserver authenticates it"]
     if f.authz:
         s2.append(f"authorizes {f.authz.detail.get('verb')} on {f.authz.detail.get('resource')}: "
-                  f"{f.authz.detail.get('reason')}")
+                  f"{phrase('authz:' + f.authz.detail['reason']['by'], f.authz.detail['reason'])}")
     if f.admitted:
         n = len(f.admitted.detail.get("defaulted", []))
         s2.append(f"runs admission and defaulting ({n} fields filled in, e.g. strategy RollingUpdate 25%/25%, "
                   f"revisionHistoryLimit 10, progressDeadlineSeconds 600)")
     if f.validated:
-        s2.append(f"validates it ({f.validated.detail.get('facts')})")
+        s2.append(f"validates it ({phrase('validated:facts', f.validated.detail)})")
     if f.stored:
         s2.append(f"and writes it to etcd at {f.stored.object} (revision {f.stored.detail.get('revision')}); "
                   f"201 Created goes back to kubectl and a watch event goes to "

@@ -31,10 +31,17 @@ def test_can_i_is_a_review_request_traced_as_before(bare):
     by_kubectl = _added(bare, lambda: bare.kubectl("auth can-i create deployments", user="dev"))
     assert by_kubectl == [
         ("kubectl", "request", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-         {"method": "POST", "what": "create selfsubjectaccessreview", "user": "", "verbose": True}),
+         {"method": "POST", "what": {"verb": "create", "subresource": "", "kind": "SelfSubjectAccessReview",
+                                     "resource": "selfsubjectaccessreviews", "name": "", "generate_name": ""},
+          "user": "", "verbose": True}),
         ("kube-apiserver", "access-review", "",
          {"user": "dev", "verb": "create", "resource": "deployments", "group": "apps", "namespace": "default",
-          "allowed": False, "reason": "no RBAC rule allows it"})]
+          "allowed": False, "reason": {"by": "none"}})]
+    assert [str(r).split("] ", 1)[1] for r in bare.trace[-2:]] == [
+        "kubectl                 POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews (create "
+        "selfsubjectaccessreview)",
+        'kube-apiserver          SelfSubjectAccessReview: may "dev" create deployments.apps in \'default\'? no '
+        "(no RBAC rule allows it)"]
     review = {}
     by_client = _added(bare, lambda: review.update(
         bare.client("dev").request("create", ACCESS_REVIEWS, body=_can_i("create", "apps", "deployments"))))
@@ -116,4 +123,5 @@ def test_delete_waits_by_polling_quietly_and_not_when_forbidden_to_look():
     records = _added(c, lambda: c.kubectl("delete pod web"))
     assert c.get("pod", "web") is None                                    # waited until the pod was gone
     polls = [r for r in records if r[0] == "kubectl" and r[1] == "request"]
-    assert [r[3]["what"] for r in polls] == ['delete pod "web"']
+    assert [(r[3]["what"]["verb"], r[3]["what"]["kind"], r[3]["what"]["name"]) for r in polls] == \
+        [("delete", "Pod", "web")]

@@ -32,13 +32,6 @@ KUBERNETES_TEXT = {
 ERROR_KEYS = {"error", "failed"}
 #: An object reference as `Kind namespace/name` (the garbage collector's graph nodes).
 OBJECT_REF = re.compile(r"^[A-Z][A-Za-z]+ [a-z0-9.-]+(/[a-z0-9.-]+)?$")
-#: Component prose not turned into facts yet (issue 14, item 4 continues): the API server's stage notes (who
-#: authenticated how, the RBAC reason, admission plugins' notes, the validation summary), the client's request
-#: description, and the scheduler plugins' Status.detail. Each is a known exception, listed so none is added.
-NOT_YET_FACTS = {
-    ("request", "what"), ("authenticated", "user"), ("authorized", "reason"), ("forbidden", "reason"),
-    ("access-review", "reason"), ("admitted", "plugins[][]"), ("validated", "facts"), ("unschedulable", "why[]"),
-}
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -58,7 +51,7 @@ def built_sentences(trace: list) -> list[str]:
     for rec in trace:
         for path, text in _strings(rec.detail, ""):
             key = (rec.action, path)
-            if " " not in text or key in KUBERNETES_TEXT or key in NOT_YET_FACTS or OBJECT_REF.match(text) or \
+            if " " not in text or key in KUBERNETES_TEXT or OBJECT_REF.match(text) or \
                     path.split(".")[0].split("[")[0] in ERROR_KEYS:
                 continue
             out.append(f"{rec.action} {path}: {text}")
@@ -109,6 +102,7 @@ def _crash_loop() -> kt.Cluster:
 def _unschedulable() -> kt.Cluster:
     c = kt.Cluster()
     c.kubectl(f"create -f {DATA / '04-requests.yaml'}")
+    c.kubectl("scale deployment/web --replicas=12")       # 3 pods of 500m fit on each 1900m node: 3 stay pending
     c.run(seconds=60)
     return c
 
@@ -123,8 +117,37 @@ def _volume() -> kt.Cluster:
     return c
 
 
+IMPERSONATOR = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                "metadata": {"name": "impersonator"},
+                "rules": [{"apiGroups": [""], "resources": ["users", "groups"], "verbs": ["impersonate"]}]}
+
+ROLE_MAKER = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "role-maker"},
+              "rules": [{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"],
+                         "verbs": ["create", "escalate"]}]}
+
+
+def _rbac() -> kt.Cluster:
+    """Refusals, reviews, impersonation and the escalation check: every authorizer's reason and the token user."""
+    c = kt.Cluster()
+    c.api.authn.add_token("ci-token-0123456789", "ci-bot", ("ci",))
+    c.kubectl("get pods --token=ci-token-0123456789", user="dev")
+    c.kubectl("get pods", user="dev")
+    c.kubectl("auth can-i create deployments", user="dev")
+    c.kubectl("get pods --as=jane", user="dev")
+    c.client("admin").create("clusterroles", IMPERSONATOR)
+    c.kubectl("create clusterrolebinding dev-impersonates --clusterrole=impersonator --user=dev")
+    c.kubectl("create rolebinding jane-views --clusterrole=view --user=jane")
+    c.kubectl("get pods --as=jane --as-group=devs", user="dev")
+    c.client("admin").create("clusterroles", ROLE_MAKER)
+    c.kubectl("create clusterrolebinding dev-makes-roles --clusterrole=role-maker --user=dev")
+    c.kubectl("create role reader --verb=get --resource=pods", user="dev")
+    c.kubectl(f"create -f {DATA / '05-volume.yaml'}")
+    c.run(seconds=30)
+    return c
+
+
 SCENARIOS = {"rollout": _rollout, "node-failure": _node_failure, "crash-loop": _crash_loop,
-             "unschedulable": _unschedulable, "volume": _volume}
+             "unschedulable": _unschedulable, "volume": _volume, "rbac": _rbac}
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -154,3 +177,43 @@ def test_facts_render_in_english_and_a_language_falls_back_to_it():
         assert phrase("deployment:why:scale-down-old", rec.detail, "xx") == "XX"
     finally:
         del NARRATIVES["xx"]
+
+
+def test_api_server_stages_are_facts_rendered_by_name():
+    """The request, authentication, authorization, admission and validation records keep facts; their sentences
+    come from named templates a language can replace one by one."""
+    c = _rbac()
+    actions = {r.action for r in c.trace}
+    assert {"request", "authenticated", "authorized", "forbidden", "access-review", "impersonated",
+            "impersonation-forbidden", "escalation-checked", "admitted", "validated"} <= actions
+    forbidden = c.trace.actions("forbidden")[0]
+    assert forbidden.detail["reason"] == {"by": "none"}
+    assert str(forbidden).endswith('RBAC: no rule lets "ci-bot" list here (no RBAC rule allows it)')
+    checked = c.trace.actions("escalation-checked")[0]
+    assert (checked.detail["how"], checked.detail["reason"]["binding"]) == ("escalate", "dev-makes-roles")
+    assert str(checked).endswith('RBAC escalation check: "dev" may write role "reader": it may escalate (RBAC allows '
+                                 'via ClusterRoleBinding "dev-makes-roles" (user dev, ClusterRole "role-maker"))')
+    token = next(r for r in c.trace.actions("authenticated") if r.detail["by"] == "token")
+    assert (token.detail["user"], token.text()) == ("ci-bot", 'authenticated "ci-bot" by bearer token')
+    pvc = next(r for r in c.trace.actions("admitted") if r.detail["kind"] == "PersistentVolumeClaim")
+    assert dict(pvc.detail["plugins"])["StorageObjectInUseProtection"] == {"finalizer": "kubernetes.io/pvc-protection"}
+    request = next(r for r in c.trace.actions("request") if r.detail["what"]["kind"] == "PersistentVolumeClaim")
+    assert request.text() == 'POST /api/v1/namespaces/default/persistentvolumeclaims (create persistentvolumeclaim ' \
+                             '"data") as "admin"'
+    NARRATIVES["xx"] = {"authz:none": "XX-NONE", "request:what": "XX-WHAT", "admission:Priority": "XX-PRIO"}
+    try:
+        assert forbidden.text("xx").endswith("(XX-NONE)")
+        assert request.text("xx").endswith('(XX-WHAT) as "admin"')
+        pod = next(r for r in c.trace.actions("admitted") if r.detail["kind"] == "Pod")
+        assert "Priority: XX-PRIO" in pod.text("xx") and "Priority: priority 0" in pod.text()
+    finally:
+        del NARRATIVES["xx"]
+
+
+def test_a_filter_rejection_keeps_its_numbers():
+    c = _unschedulable()
+    rec = c.trace.actions("unschedulable")[0]
+    first = rec.detail["why"][0]
+    assert first["detail"][0]["why"] == "insufficient" and first["detail"][0]["resource"] == "cpu"
+    assert first["detail"][0]["requested"] > first["detail"][0]["free"]
+    assert f"{first['node']}: cpu {first['detail'][0]['requested']}m requested > " in str(rec)

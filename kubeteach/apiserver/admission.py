@@ -1,7 +1,8 @@
 """Admission plugins that are on by default, in the AllOrderedPlugins order (pkg/kubeapiserver/options/plugins.go).
 
 Each plugin looks at one request and either changes the object (mutating), refuses it (an APIError), or does
-nothing. Each returns a short note of what it did, for the trace.
+nothing. Each returns the facts of what it did, for the trace (`admission:<plugin>` in narratives.py renders
+them), or None.
 """
 
 from __future__ import annotations
@@ -30,14 +31,14 @@ class AdmissionServer(Protocol):
 @dataclass(frozen=True)
 class Plugin:
     name: str
-    admit: Callable[[AdmissionServer, Request, dict], str | None]
+    admit: Callable[[AdmissionServer, Request, dict], dict | None]
 
 
 #: namespaces NamespaceLifecycle never lets anyone delete (its Register: default, kube-system, kube-public)
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 
 
-def namespace_lifecycle(api: AdmissionServer, req: Request, obj: dict) -> str | None:
+def namespace_lifecycle(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """NamespaceLifecycle (staging/src/k8s.io/apiserver/pkg/admission/plugin/namespace/lifecycle/admission.go):
     the immortal namespaces cannot be deleted; nothing new may be created in a namespace that does not exist or is
     being terminated (events included: the plugin has no exception for them)."""
@@ -69,7 +70,7 @@ def admit_delete(api: AdmissionServer, req: Request) -> None:
     namespace_lifecycle(api, req, {})
 
 
-def service_account(api: AdmissionServer, req: Request, obj: dict) -> str | None:
+def service_account(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """Set serviceAccountName (default `default`), check it exists, and mount its token as a projected volume."""
     if req.resource.kind != "Pod" or req.verb != "create":
         return None
@@ -82,7 +83,7 @@ def service_account(api: AdmissionServer, req: Request, obj: dict) -> str | None
                         f"forbidden: error looking up service account {req.namespace}/{name}: serviceaccount "
                         f'"{name}" not found')
     if spec.get("automountServiceAccountToken") is False or sa.get("automountServiceAccountToken") is False:
-        return f'serviceAccountName "{name}"'
+        return {"service_account": name, "volume": ""}
     volume = f"kube-api-access-{api.rnd.string(5)}"
     spec.setdefault("volumes", []).append({"name": volume, "projected": {"defaultMode": 420, "sources": [
         {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
@@ -92,10 +93,10 @@ def service_account(api: AdmissionServer, req: Request, obj: dict) -> str | None
     ]}})
     for c in spec.get("containers") or []:
         c.setdefault("volumeMounts", []).append({"name": volume, "readOnly": True, "mountPath": SA_TOKEN_PATH})
-    return f'serviceAccountName "{name}", token volume {volume}'
+    return {"service_account": name, "volume": volume}
 
 
-def node_restriction(api: AdmissionServer, req: Request, obj: dict) -> str | None:
+def node_restriction(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """A kubelet may only change its own Node and the status of pods bound to it."""
     user = req.user.name if req.user else ""
     if not user.startswith("system:node:"):
@@ -109,18 +110,18 @@ def node_restriction(api: AdmissionServer, req: Request, obj: dict) -> str | Non
     return None
 
 
-def taint_nodes_by_condition(api: AdmissionServer, req: Request, obj: dict) -> str | None:
+def taint_nodes_by_condition(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """A new Node starts with node.kubernetes.io/not-ready:NoSchedule until its kubelet reports Ready."""
     if req.resource.kind != "Node" or req.verb != "create":
         return None
     taints = obj.setdefault("spec", {}).setdefault("taints", [])
     if not any(t.get("key") == "node.kubernetes.io/not-ready" and t.get("effect") == "NoSchedule" for t in taints):
         taints.append({"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"})
-        return "taint node.kubernetes.io/not-ready:NoSchedule"
+        return {"taint": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}
     return None
 
 
-def priority(api: AdmissionServer, req: Request, obj: dict) -> str | None:
+def priority(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """No PriorityClass named and none is the global default: priority 0, PreemptLowerPriority."""
     if req.resource.kind != "Pod" or req.verb != "create":
         return None
@@ -128,10 +129,10 @@ def priority(api: AdmissionServer, req: Request, obj: dict) -> str | None:
     if spec.get("priority") is None:
         spec["priority"] = 0
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-    return f"priority {spec['priority']}"
+    return {"priority": spec["priority"]}
 
 
-def default_toleration_seconds(api: AdmissionServer, req: Request, obj: dict) -> str | None:
+def default_toleration_seconds(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """Tolerate not-ready and unreachable NoExecute taints for 300 s, unless the pod already says otherwise."""
     if req.resource.kind != "Pod" or req.verb != "create":
         return None
@@ -143,11 +144,11 @@ def default_toleration_seconds(api: AdmissionServer, req: Request, obj: dict) ->
             continue
         tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
                             "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
-        added.append(key.split("/")[1])
-    return f"tolerations {' and '.join(added)} for {DEFAULT_TOLERATION_SECONDS}s" if added else None
+        added.append(key)
+    return {"tolerations": added, "seconds": DEFAULT_TOLERATION_SECONDS} if added else None
 
 
-def default_storage_class(api: AdmissionServer, req: Request, obj: dict) -> str | None:
+def default_storage_class(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """A PersistentVolumeClaim without storageClassName gets the default StorageClass."""
     if req.resource.kind != "PersistentVolumeClaim" or req.verb != "create":
         return None
@@ -159,10 +160,10 @@ def default_storage_class(api: AdmissionServer, req: Request, obj: dict) -> str 
     if not defaults:
         return None
     spec["storageClassName"] = defaults[-1]["metadata"]["name"]
-    return f'storageClassName "{spec["storageClassName"]}"'
+    return {"storage_class": spec["storageClassName"]}
 
 
-def storage_object_in_use_protection(api: AdmissionServer, req: Request, obj: dict) -> str | None:
+def storage_object_in_use_protection(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """PVCs and PVs get a protection finalizer so they outlive the pods that use them."""
     finalizer = {"PersistentVolumeClaim": "kubernetes.io/pvc-protection",
                  "PersistentVolume": "kubernetes.io/pv-protection"}.get(req.resource.kind)
@@ -171,7 +172,7 @@ def storage_object_in_use_protection(api: AdmissionServer, req: Request, obj: di
     finalizers = obj.setdefault("metadata", {}).setdefault("finalizers", [])
     if finalizer not in finalizers:
         finalizers.append(finalizer)
-    return f"finalizer {finalizer}"
+    return {"finalizer": finalizer}
 
 
 MUTATING = (
@@ -186,11 +187,11 @@ MUTATING = (
 )
 
 
-def admit(api: AdmissionServer, req: Request, obj: dict) -> list[tuple[str, str]]:
-    """Run the mutating plugins in order; returns (plugin, what it did) for those that did something."""
+def admit(api: AdmissionServer, req: Request, obj: dict) -> list[tuple[str, dict]]:
+    """Run the mutating plugins in order; returns (plugin, the facts of what it did) for those that did something."""
     notes = []
     for plugin in MUTATING:
         note = plugin.admit(api, req, obj)
-        if note:
+        if note is not None:
             notes.append((plugin.name, note))
     return notes

@@ -56,11 +56,13 @@ class UserInfo:
     # user.Info.GetExtra() as (key, values) pairs; not part of equality (an identity is its name, groups and method)
     extra: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
 
-    def describe(self) -> str:
+    def facts(self) -> dict:
+        """Who was authenticated and how, for the trace: `by` (x509, token) names the sentence (`authn:<by>`), and
+        a certificate's organizations (its groups) are kept."""
         if self.method.startswith("x509"):
-            org = ", ".join(f"O={g}" for g in self.groups if g != "system:authenticated")
-            return f'"{self.name}" by x509 client certificate (CN={self.name}{", " + org if org else ""})'
-        return f'"{self.name}" by bearer token'
+            return {"by": "x509", "user": self.name,
+                    "orgs": [g for g in self.groups if g != "system:authenticated"]}
+        return {"by": "token", "user": self.name}
 
 
 @dataclass(frozen=True)

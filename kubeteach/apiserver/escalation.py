@@ -14,10 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..trace import narrative
+from ..trace import narrative, phrase
 from .authentication import UserInfo
 from .decoding import go_quote
 from .errors import APIError
+from .narratives import authz_reason
 from .rbac import Attributes, Authorizer, Decision, role_reference_rules
 from .request import Request
 
@@ -151,7 +152,7 @@ def binding_authorized(authz: Authorizer, user: UserInfo, ref: dict, namespace: 
     ClusterRoleBinding); never for a roleRef of another kind."""
     resource = {"ClusterRole": "clusterroles", "Role": "roles"}.get(ref.get("kind") or "")
     if resource is None:
-        return Decision(False, "the roleRef names neither a Role nor a ClusterRole")
+        return Decision(False, {"by": "bad-role-ref", "kind": str(ref.get("kind") or "")})
     return authz.authorize(Attributes(user, "bind", ref.get("apiGroup") or "", resource, "", namespace,
                                       ref.get("name") or ""))
 
@@ -207,13 +208,13 @@ def check(authz: Authorizer, req: Request, obj: dict, old: dict | None, log: Cal
             log("kube-apiserver", "escalation-forbidden", "", user=user.name, resource=res.resource, name=name,
                 refusal=refusal)
             raise _forbidden(res.resource, name, refusal)
-    how, reason = exempt or ("covered", "")
+    how, reason = exempt or ("covered", {})
     log("kube-apiserver", "escalation-checked", "", user=user.name, resource=res.resource, name=name, how=how,
         reason=reason)
 
 
 def _exemption(authz: Authorizer, req: Request, user: UserInfo, namespace: str, obj: dict,
-               old: dict | None) -> tuple[tuple[str, str] | None, list[dict]]:
+               old: dict | None) -> tuple[tuple[str, dict] | None, list[dict]]:
     """Why the comparison is skipped (escalate, bind, or a garbage-collector-only update), in the storages' order;
     otherwise the rules granted: a role's own, or those of the role a binding references."""
     gc_only = old is not None and only_gc_fields_change(obj, old)
@@ -222,9 +223,9 @@ def _exemption(authz: Authorizer, req: Request, user: UserInfo, namespace: str, 
                                               "" if req.verb == "create" else req.name)
         if escalate.allowed:
             return ("escalate", escalate.reason), []
-        return (("gc", ""), []) if gc_only else (None, list(obj.get("rules") or []))
+        return (("gc", {}), []) if gc_only else (None, list(obj.get("rules") or []))
     if gc_only:
-        return ("gc", ""), []
+        return ("gc", {}), []
     ref = obj.get("roleRef") or {}
     bind = binding_authorized(authz, user, ref, namespace)
     if bind.allowed:
@@ -240,14 +241,16 @@ def _aggregates(cluster_role: dict) -> bool:
 def _checked(f: dict) -> str:
     what = f'{f["resource"][:-1]} "{f["name"]}"' if f["name"] else f["resource"][:-1]
     head = f'RBAC escalation check: "{f["user"]}" may write {what}: '
-    return head + {"escalate": f'it may escalate ({f["reason"]})',
-                   "bind": f'it may bind the role it references ({f["reason"]})',
-                   "gc": "only ownerReferences or finalizers change",
-                   "covered": "its own rules cover every rule granted"}[f["how"]]
+    reason = authz_reason(f["reason"], f["_lang"]) if f["reason"] else ""
+    return head + phrase(f"escalation-checked:{f['how']}", {**f, "reason": reason})
 
 
 narrative({
     "escalation-checked": _checked,
+    "escalation-checked:escalate": "it may escalate ({reason})",
+    "escalation-checked:bind": "it may bind the role it references ({reason})",
+    "escalation-checked:gc": "only ownerReferences or finalizers change",
+    "escalation-checked:covered": "its own rules cover every rule granted",
     "escalation-forbidden": lambda f: f'RBAC escalation check: "{f["user"]}" may not write {f["resource"][:-1]} '
                                       f'"{f["name"]}": ' + f["refusal"].split(":\n", 1)[-1].replace("\n", ", "),
 })

@@ -50,7 +50,7 @@ class APIServer(WatchFanOut):
         if req.resource.resource in REVIEW_RESOURCES:
             return self._review(req)
         log = self._logger(req)
-        log(req.actor, "request", req.path, method=req.method, what=req.describe(),
+        log(req.actor, "request", req.path, method=req.method, what=req.facts(),
             user=req.as_user, verbose=req.verbose)
         try:
             try:
@@ -104,7 +104,7 @@ class APIServer(WatchFanOut):
             raise unauthorized()
         req.user = user
         if req.verbose and not req.quiet:       # the pipeline's own stages are traced for verbose clients only
-            log("kube-apiserver", "authenticated", "", user=user.describe())
+            log("kube-apiserver", "authenticated", "", **user.facts())
         if req.impersonate_user or req.impersonate_groups or req.impersonate_uid or req.impersonate_extra:
             # the impersonation filter: after authn, before authz
             user = req.user = impersonate(self.authz, user, req.impersonate_user, req.impersonate_groups, log,
@@ -163,7 +163,7 @@ class APIServer(WatchFanOut):
             log("kube-apiserver", "invalid", "", kind=req.resource.kind, name=name, errors=[str(e) for e in errors])
             raise invalid(req.resource, name, errors)
         if req.verbose and not req.quiet:
-            log("kube-apiserver", "validated", "", kind=req.resource.kind, name=name, facts=_validation_facts(obj))
+            log("kube-apiserver", "validated", "", kind=req.resource.kind, name=name, **_validation_facts(obj))
 
     def _create(self, req: Request, log: Callable[..., None]) -> dict:
         if req.subresource == "binding":
@@ -310,7 +310,7 @@ class APIServer(WatchFanOut):
             if not req.quiet and action not in REVIEW_UNTRACED:
                 self.record(actor, action, obj, **detail)
 
-        log(req.actor, "request", req.path, method=req.method, what=req.describe(), user="", verbose=True)
+        log(req.actor, "request", req.path, method=req.method, what=req.facts(), user="", verbose=True)
         if req.verb != "create":        # a create-only resource (go-restful's 405 for a route it does not have)
             raise APIError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
         self._authorize(req, log)
@@ -318,7 +318,9 @@ class APIServer(WatchFanOut):
         return reviews.create(self, req.resource, req.user, req.body, log)
 
 
-def _validation_facts(obj: dict) -> str:
+def _validation_facts(obj: dict) -> dict:
+    """What validation checked that the trace shows: a selector that matches its pod template's labels (both in
+    label-selector syntax), or nothing beyond the fields (`matched` False; `validated:facts` renders either)."""
     from ..objects import labels_string, selector_matches
 
     sel = obj.get("spec", {}).get("selector") if isinstance(obj.get("spec"), dict) else None
@@ -328,8 +330,8 @@ def _validation_facts(obj: dict) -> str:
         if selector_matches(sel, labels):
             from ..objects import selector_string
 
-            return f"selector {selector_string(sel)} matches the template's labels {labels_string(labels)}"
-    return "all fields valid"
+            return {"matched": True, "selector": selector_string(sel), "labels": labels_string(labels)}
+    return {"matched": False, "selector": "", "labels": ""}
 
 
 __all__ = ["APIServer", "Request", "Watcher", "FINALIZER_FOREGROUND", "FINALIZER_ORPHAN", "merge_patch",

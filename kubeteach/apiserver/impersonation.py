@@ -14,6 +14,7 @@ from typing import Any
 from ..trace import narrative
 from .authentication import UserInfo
 from .errors import bad_request, forbidden, forbidden_message
+from .narratives import authz_reason
 from .rbac import Attributes, Authorizer
 from .resources import BY_RESOURCE, Resource
 
@@ -60,14 +61,15 @@ def impersonate(authz: Authorizer, requestor: UserInfo, user: str, groups: tuple
         raise bad_request(f"requested [{refs}] without impersonating a user")
     new_groups: list[str] = []
     new_extra: dict[str, list[str]] = {}
-    reasons: list[tuple[str, str]] = []
+    reasons: list[dict] = []
     for res, ns, name, key in wanted:
         decision = authz.authorize(Attributes(requestor, "impersonate", res.group, res.resource, key, ns, name))
         if not decision.allowed:
             record("kube-apiserver", "impersonation-forbidden", "", requestor=requestor.name,
                    resource=f"{res.resource}/{key}" if key else res.resource, name=name, reason=decision.reason)
             raise forbidden(forbidden_message(requestor.name, "impersonate", res, key, ns, name))
-        reasons.append((f'{res.resource}{"/" + key if key else ""} "{name}"', decision.reason))
+        reasons.append({"resource": f"{res.resource}/{key}" if key else res.resource, "name": name,
+                        "reason": decision.reason})
         if res.resource == "serviceaccounts" and not groups:
             new_groups += ["system:serviceaccounts", f"system:serviceaccounts:{ns}"]
         elif res is _GROUPS:
@@ -88,12 +90,14 @@ def impersonate(authz: Authorizer, requestor: UserInfo, user: str, groups: tuple
 
 def _impersonated(f: dict) -> str:
     head = f'"{f["requestor"]}" is acting as "{f["user"]}" (groups {", ".join(f["groups"])}): impersonate '
-    if len({why for _, why in f["reasons"]}) == 1:
-        return head + ", ".join(what for what, _ in f["reasons"]) + f' allowed ({f["reasons"][0][1]})'
-    return head + "; ".join(f"{what} allowed ({why})" for what, why in f["reasons"])
+    reasons = [(f'{r["resource"]} "{r["name"]}"', authz_reason(r["reason"], f["_lang"])) for r in f["reasons"]]
+    if len({why for _, why in reasons}) == 1:
+        return head + ", ".join(what for what, _ in reasons) + f" allowed ({reasons[0][1]})"
+    return head + "; ".join(f"{what} allowed ({why})" for what, why in reasons)
 
 
 narrative({
     "impersonated": _impersonated,
-    "impersonation-forbidden": 'RBAC: "{requestor}" may not impersonate {resource} "{name}" ({reason})',
+    "impersonation-forbidden": lambda f: (f'RBAC: "{f["requestor"]}" may not impersonate {f["resource"]} '
+                                          f'"{f["name"]}" ({authz_reason(f["reason"], f["_lang"])})'),
 })

@@ -7,7 +7,17 @@ from ..trace import narrative, phrase
 
 def _request(f: dict) -> str:
     who = f' as "{f["user"]}"' if f.get("user") else ""
-    return f"{f['method']} {f['object']} ({f['what']}){who}"
+    return f"{f['method']} {f['object']} ({phrase('request:what', f['what'], f['_lang'])}){who}"
+
+
+def _what(f: dict) -> str:
+    """A request's verb and object (Request.facts): `create deployment "nginx"`, `list pods`."""
+    what = f["kind"] if f["verb"] != "list" else f["resource"]
+    target = f' "{f["name"]}"' if f["name"] else ""
+    if f["generate_name"]:
+        target = f' (generateName "{f["generate_name"]}")'
+    sub = f" {f['subresource']}" if f["subresource"] else ""
+    return f"{f['verb']}{sub} {what.lower()}{target}"
 
 
 def _admitted(f: dict) -> str:
@@ -20,7 +30,7 @@ def _admitted(f: dict) -> str:
         if nested:
             text += f"{', and ' if text else ''}{nested} pod-template field{'s' if nested != 1 else ''}"
         parts.append(f"defaulting (while decoding) set {text}")
-    plugins = [f"{name}: {note}" for name, note in f["plugins"]]
+    plugins = [f"{name}: {phrase('admission:' + name, note, f['_lang'])}" for name, note in f["plugins"]]
     parts.append("mutating admission: " + "; ".join(plugins) if plugins else "mutating admission changed nothing")
     return "; ".join(parts) + f" ({f['kind']})"
 
@@ -63,21 +73,42 @@ def _responded(f: dict) -> str:
     return f"{f['code']}; watch event {f['event']} {name} (resourceVersion {f['revision']}) {to}"
 
 
+def authz_reason(reason: dict, lang: str = "en") -> str:
+    """Why an authorizer decided as it did (rbac.Decision.reason: `by` names the sentence)."""
+    return phrase(f"authz:{reason['by']}", reason, lang)
+
+
 def _authorized(f: dict) -> str:
     where = f' in "{f["namespace"]}"' if f["namespace"] else " (cluster scope)"
-    return f"authorized {f['verb']} {f['resource']}{where}: {f['reason']}"
+    return f"authorized {f['verb']} {f['resource']}{where}: {authz_reason(f['reason'], f['_lang'])}"
 
 
 narrative({
     "request": _request,
-    "authenticated": "authenticated {user}",
+    "request:what": _what,
+    "authenticated": lambda f: "authenticated " + phrase(f"authn:{f['by']}", f),
+    "authn:x509": lambda f: (f'"{f["user"]}" by x509 client certificate (CN={f["user"]}'
+                             + "".join(f", O={g}" for g in f["orgs"]) + ")"),
+    "authn:token": '"{user}" by bearer token',
     "unauthenticated": "401 Unauthorized: no authenticator accepts the credentials ({credentials}); anonymous "
                        "requests are refused",
     "authorized": _authorized,
-    "forbidden": 'RBAC: no rule lets "{user}" {verb} here ({reason})',
+    "forbidden": lambda f: f'RBAC: no rule lets "{f["user"]}" {f["verb"]} here '
+                           f'({authz_reason(f["reason"], f["_lang"])})',
     "admitted": _admitted,
+    # what each mutating admission plugin did (admission.py)
+    "admission:ServiceAccount": lambda f: (f'serviceAccountName "{f["service_account"]}"'
+                                           + (f", token volume {f['volume']}" if f["volume"] else "")),
+    "admission:TaintNodesByCondition": "taint {taint}:{effect}",
+    "admission:Priority": "priority {priority}",
+    "admission:DefaultTolerationSeconds": lambda f: (f"tolerations {' and '.join(k.split('/')[1] for k in f['tolerations'])} for "
+                                                     f"{f['seconds']}s"),
+    "admission:DefaultStorageClass": 'storageClassName "{storage_class}"',
+    "admission:StorageObjectInUseProtection": "finalizer {finalizer}",
     "invalid": lambda f: f'validation failed for {f["kind"]} "{f["name"]}": ' + "; ".join(f["errors"]),
-    "validated": 'validated {kind} "{name}": {facts}',
+    "validated": lambda f: f'validated {f["kind"]} "{f["name"]}": {phrase("validated:facts", f)}',
+    "validated:facts": lambda f: (f"selector {f['selector']} matches the template's labels {f['labels']}"
+                                  if f["matched"] else "all fields valid"),
     "stored": _stored,
     "stored:last-finalizer-gone": "the last finalizer is gone",
     "responded": _responded,
@@ -86,5 +117,13 @@ narrative({
     "access-review": lambda f: f'SelfSubjectAccessReview: may "{f["user"]}" {f["verb"]} {f["resource"]}'
                                f'{"." + f["group"] if f["group"] else ""}'
                                f'{" in " + repr(f["namespace"]) if f["namespace"] else ""}? '
-                               f'{"yes" if f["allowed"] else "no"} ({f["reason"]})',
+                               f'{"yes" if f["allowed"] else "no"} ({authz_reason(f["reason"], f["_lang"])})',
+    # why an authorizer allowed or refused (rbac.Decision.reason)
+    "authz:masters": 'group "{group}" is the superuser group, allowed before Node and RBAC (it is also bound to '
+                     'ClusterRole "{role}")',
+    "authz:node": "Node authorizer allows {user}",
+    "authz:rbac": lambda f: (f'RBAC allows via {f["binding_kind"]} "{f["binding"]}" ({f["subject_kind"].lower()} '
+                             f'{f["subject"]}, {f["role_kind"]} "{f["role"]}")'),
+    "authz:none": "no RBAC rule allows it",
+    "authz:bad-role-ref": "the roleRef names neither a Role nor a ClusterRole",
 })

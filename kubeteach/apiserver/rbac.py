@@ -7,7 +7,7 @@ allows; when no rule allows, the answer is "no opinion" and the request is forbi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .authentication import UserInfo
 from .errors import APIError, not_found
@@ -29,8 +29,11 @@ class Attributes:
 
 @dataclass(frozen=True)
 class Decision:
+    """An authorizer's answer, and the facts of why: `reason["by"]` names the sentence (`authz:<by>` in
+    narratives.py) and the other keys fill it (the binding, subject and role that allowed it)."""
+
     allowed: bool
-    reason: str
+    reason: dict[str, str] = field(hash=False)
 
 
 def _has(values: Iterable[str], want: str) -> bool:
@@ -94,11 +97,10 @@ class Authorizer:
     def authorize(self, a: Attributes) -> Decision:
         if "system:masters" in a.user.groups:
             # kube-apiserver puts a privileged-group authorizer before the configured modes
-            return Decision(True, 'group "system:masters" is the superuser group, allowed before Node and RBAC '
-                                  '(it is also bound to ClusterRole "cluster-admin")')
+            return Decision(True, {"by": "masters", "group": "system:masters", "role": "cluster-admin"})
         if "system:nodes" in a.user.groups and a.user.name.startswith("system:node:"):
             if self._node_allows(a):
-                return Decision(True, f"Node authorizer allows {a.user.name}")
+                return Decision(True, {"by": "node", "user": a.user.name})
         for binding in self.list_objects("clusterrolebindings", ""):
             decision = self._binding_allows(binding, a, "")
             if decision:
@@ -108,7 +110,7 @@ class Authorizer:
                 decision = self._binding_allows(binding, a, a.namespace)
                 if decision:
                     return decision
-        return Decision(False, "no RBAC rule allows it")
+        return Decision(False, {"by": "none"})
 
     def _binding_allows(self, binding: dict, a: Attributes, namespace: str) -> Decision | None:
         subjects = binding.get("subjects") or []
@@ -126,10 +128,10 @@ class Authorizer:
             return None
         for rule in role.get("rules") or []:
             if rule_allows(rule, a):
-                kind = "RoleBinding" if namespace else "ClusterRoleBinding"
-                who = f"{match['kind'].lower()} {match['name']}"
-                return Decision(True, f'RBAC allows via {kind} "{binding["metadata"]["name"]}" '
-                                      f'({who}, {ref.get("kind")} "{ref.get("name")}")')
+                return Decision(True, {"by": "rbac", "binding_kind": "RoleBinding" if namespace else
+                                       "ClusterRoleBinding", "binding": binding["metadata"]["name"],
+                                       "subject_kind": match["kind"], "subject": match["name"],
+                                       "role_kind": str(ref.get("kind")), "role": str(ref.get("name"))})
         return None
 
     def roles(self) -> RoleIndex:

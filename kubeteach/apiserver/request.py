@@ -50,16 +50,15 @@ class Request:
         path = self.resource.path(self.namespace, name, self.subresource)
         return path + ("?watch=true" if self.verb == "watch" else "")
 
-    def describe(self) -> str:
-        what = self.resource.kind if self.verb != "list" else self.resource.resource
+    def facts(self) -> dict[str, str]:
+        """What the request asks, for the trace (the `request:what` sentence renders it): the verb, subresource,
+        kind and resource, and the object's name (from the URL or the body) or generateName."""
         meta = self.body.get("metadata") if isinstance(self.body, dict) else None
         meta = meta if isinstance(meta, dict) else {}        # a hostile body is described, then refused
         name = self.name or str(meta.get("name") or "")
-        target = f' "{name}"' if name else ""
-        if not name and meta.get("generateName"):
-            target = f' (generateName "{meta["generateName"]}")'
-        sub = f" {self.subresource}" if self.subresource else ""
-        return f"{self.verb}{sub} {what.lower()}{target}"
+        generate_name = "" if name else str(meta.get("generateName") or "")
+        return {"verb": self.verb, "subresource": self.subresource, "kind": self.resource.kind,
+                "resource": self.resource.resource, "name": name, "generate_name": generate_name}
 
 
 __all__ = ["METHODS", "Request"]

@@ -106,8 +106,7 @@ class RequestPipeline:
 
     def headline(self) -> str:
         r = self.request
-        user = f' as "{r.detail["user"]}"' if r.detail.get("user") else ""
-        return f"[{r.time:.3f}s] {r.actor}: {r.detail.get('method', '')} {r.object} ({r.detail.get('what', '')}){user}"
+        return f"[{r.time:.3f}s] {r.actor}: {r.text()}"
 
     def rows(self) -> list[list[str]]:
         return [[f"{i}. {s.name}", s.mark, s.result] for i, s in enumerate(self.stages, start=1)]
