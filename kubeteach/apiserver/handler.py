@@ -15,6 +15,7 @@ from ..etcd import Etcd
 from ..objects import Randomness, deep_copy
 from . import admission, decoding, defaults, escalation, reviews, schema, subresources, validation
 from .authentication import Authenticator, CertificateAuthority
+from .connect import CONNECT_SUBRESOURCES, connect
 from .errors import APIError, bad_request, forbidden, forbidden_message, invalid, unauthorized
 from .fields import field_matches, parse_field_selector
 from .impersonation import impersonate
@@ -92,6 +93,8 @@ class APIServer(WatchFanOut):
         self._authorize(req, log)
         if authorize_only:
             return None
+        if req.subresource in CONNECT_SUBRESOURCES:
+            return self._connect(req, log)
         handler = getattr(self, f"_{req.verb}")
         return handler(req, log)
 
@@ -118,6 +121,21 @@ class APIServer(WatchFanOut):
                                               attrs.namespace, req.name))
         log("kube-apiserver", "authorized", "", verb=req.verb, resource=req.resource.group_resource,
             namespace=attrs.namespace, reason=decision.reason)
+
+    def _connect(self, req: Request, log: Callable[..., None]) -> None:
+        """pods/exec, attach, portforward: a WebSocket upgrade (GET) must also be allowed to `create` (v1.35's
+        compound check), then the pod's location, then the refusal (connect.py)."""
+        if req.verb == "get":
+            assert req.user is not None                         # set by _authorize
+            attrs = Attributes(req.user, "create", req.resource.group, req.resource.resource, req.subresource,
+                               req.namespace, req.name)
+            decision = self.authz.authorize(attrs)
+            if not decision.allowed:
+                log("kube-apiserver", "forbidden", "", user=req.user.name, verb="create", reason=decision.reason)
+                raise forbidden(forbidden_message(req.user.name, "create", req.resource, req.subresource,
+                                                  req.namespace, req.name))
+        pod, _ = self.storage.get(req.resource, req.namespace, req.name)
+        connect(pod, req.subresource, req.params.get("container", ""), bool(req.params.get("upgrade")))
 
     # --- reads --------------------------------------------------------------------------------------------------
 

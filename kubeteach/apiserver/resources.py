@@ -59,7 +59,7 @@ RBAC = "rbac.authorization.k8s.io"
 RESOURCES: tuple[Resource, ...] = (
     Resource("Namespace", "namespaces", "namespace", "", "v1", False, ("ns",), ("status", "finalize")),
     Resource("Node", "nodes", "node", "", "v1", False, ("no",), ("status",), etcd_prefix="minions"),
-    Resource("Pod", "pods", "pod", "", "v1", True, ("po",), ("status", "binding", "eviction", "log")),
+    Resource("Pod", "pods", "pod", "", "v1", True, ("po",), ("status", "binding", "eviction", "log", "exec", "attach", "portforward")),
     Resource("Event", "events", "event", "", "v1", True, ("ev",)),
     Resource("ServiceAccount", "serviceaccounts", "serviceaccount", "", "v1", True, ("sa",)),
     Resource("PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim", "", "v1", True,

@@ -24,6 +24,7 @@ from .manifests import KubectlError
 from .nodes import cordon, drain, uncordon
 from .rbac import auth
 from .rollout import rollout
+from .streams import attach, cp, exec_command, port_forward
 
 
 def _for_each_document(ctx: Context, verb: str, fn: Callable[[Resource, dict, str, str], str]) -> int:
@@ -237,5 +238,5 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "create": create, "apply": apply, "replace": replace, "get": get, "delete": delete, "auth": auth,
     "config": config, "describe": describe, "scale": scale, "set": set_command, "patch": patch,
     "rollout": rollout, "cordon": cordon, "uncordon": uncordon, "drain": drain, "label": label,
-    "annotate": annotate,
+    "annotate": annotate, "exec": exec_command, "attach": attach, "port-forward": port_forward, "cp": cp,
 }

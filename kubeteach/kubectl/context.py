@@ -30,15 +30,18 @@ VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--ou
                "--pod-selector": "pod-selector", "--image": "image", "--port": "port", "-r": "replicas",
                "--verb": "verb", "--resource": "resource", "--resource-name": "resource-name", "--role": "role",
                "--clusterrole": "clusterrole", "--group": "group", "--serviceaccount": "serviceaccount",
-               "--token": "token", "--as": "as", "--as-group": "as-group", "--as-uid": "as-uid"}
+               "--token": "token", "--as": "as", "--as-group": "as-group", "--as-uid": "as-uid",
+               "-c": "container", "--container": "container", "--tail": "tail"}
 BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w": "watch", "--watch": "watch",
               "--show-labels": "show-labels", "--all": "all", "--force": "force", "--now": "now",
               "--raw": "raw", "--minify": "minify", "--ignore-not-found": "ignore-not-found",
               "--ignore-daemonsets": "ignore-daemonsets", "--delete-emptydir-data": "delete-emptydir-data",
               "--record": "record", "--overwrite": "overwrite", "--no-headers": "no-headers",
               "--watch-only": "watch-only", "--list": "list", "--quiet": "quiet", "-q": "quiet",
-              "--show-events": "show-events", "--disable-eviction": "disable-eviction"}
-SHORT_VALUE = {"-f", "-o", "-n", "-l", "-p", "-r"}
+              "--show-events": "show-events", "--disable-eviction": "disable-eviction",
+              "-i": "stdin", "--stdin": "stdin", "-t": "tty", "--tty": "tty", "-it": "stdin", "-ti": "stdin",
+              "--timestamps": "timestamps", "--previous": "previous"}
+SHORT_VALUE = {"-f", "-o", "-n", "-l", "-p", "-r", "-c"}
 
 
 @dataclass

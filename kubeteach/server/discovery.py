@@ -24,6 +24,10 @@ SUBRESOURCES: dict[str, tuple[tuple[str, str, str] | None, tuple[str, ...]]] = {
     "scale": (("autoscaling", "v1", "Scale"), ("get", "patch", "update")),
     "binding": (("", "v1", "Binding"), ("create",)),
     "log": (None, ("get",)),
+    # connect subresources (kube-apiserver's discovery lists them with get and create; connect.py answers them)
+    "exec": (("", "v1", "PodExecOptions"), ("create", "get")),
+    "attach": (("", "v1", "PodAttachOptions"), ("create", "get")),
+    "portforward": (("", "v1", "PodPortForwardOptions"), ("create", "get")),
 }
 SSAR = {"name": "selfsubjectaccessreviews", "singularName": "selfsubjectaccessreview", "namespaced": False,
         "kind": "SelfSubjectAccessReview", "verbs": ["create"]}

@@ -22,6 +22,7 @@ import yaml
 from aiohttp import web
 
 from ..apiserver import APIError, Credentials, Request
+from ..apiserver.connect import CONNECT_SUBRESOURCES
 from ..apiserver.decoding import loads
 from ..apiserver.errors import bad_request
 from ..apiserver.fields import parse_field_selector
@@ -211,6 +212,12 @@ class API:
         if verb in ("list", "watch", "deletecollection"):
             fields = self.list_params(r, query, params)
         imp = impersonation(request)
+        if r.subresource in CONNECT_SUBRESOURCES:           # exec, attach, portforward: a stream, never a body
+            params = {"container": query.get("container", ""), "upgrade": bool(request.headers.get("Upgrade"))}
+            req = Request(verb, res, r.namespace, r.name, r.subresource, None, creds, actor(request), params,
+                          verbose=True, **imp)
+            await self.call(self.app.cluster.api.handle, req)
+            raise generic_error(500)                        # connect always answers an error (connect.py)
         if verb in ("create", "update", "patch", "delete", "deletecollection"):
             # the filters run before the handler reads the body: a 401/403 never depends on it
             await self.call(self.app.cluster.api.check_access, Request(
