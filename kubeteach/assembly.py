@@ -196,6 +196,7 @@ class Assembly:
                 client = self.system_client(f"system:node:{name}", ("system:nodes",), actor)
                 self.started[actor] = Kubelet(self.loop, client, name, self.rnd, self.images,
                                               self.definition.get("csiDriver"))
+                self.api.node_proxies[name] = self.started[actor].container_logs   # the kubelet's port
                 self.started[actor].start()
 
     # --- components ---------------------------------------------------------------------------------------------

@@ -201,7 +201,12 @@ def test_pod_log_follows_the_kubelets_container_states():
         return {**base, "status": {"containerStatuses": [{"name": "a", "state": state, "lastState": last or {}}]}}
 
     assert pod_log(with_state({"running": {}}), "a") == ""
-    assert pod_log(with_state({"waiting": {"reason": "CrashLoopBackOff"}}, {"terminated": {}}), "a") == ""
+    crashed = {"terminated": {"containerID": "containerd://0a"}}
+    assert pod_log(with_state({"waiting": {"reason": "CrashLoopBackOff"}}, crashed), "a") == ""
+    assert pod_log(with_state({"waiting": {"reason": "CrashLoopBackOff"}}, crashed), "a",
+                   {"node-1": lambda cid, tail, stamps: f"{cid} {tail} {stamps}\n"}, tail=2) == "containerd://0a 2 False\n"
+    with pytest.raises(Exception, match='^container "a" in pod "web" is terminated$'):   # no container ID to read
+        pod_log(with_state({"waiting": {"reason": "CrashLoopBackOff"}}, {"terminated": {}}), "a")
     for reason, why in (("ErrImagePull", "image can't be pulled"),
                         ("ImagePullBackOff", "trying and failing to pull image")):
         with pytest.raises(Exception, match=f'^container "a" in pod "web" is waiting to start: {why}$'):

@@ -41,6 +41,9 @@ class APIServer(WatchFanOut):
         self.ca = ca
         self.authn = Authenticator(ca)
         self.authz = Authorizer(self.storage.values)
+        # node name -> the kubelet's /containerLogs (container ID, tailLines, timestamps) -> text; the assembly
+        # registers one per kubelet, as kube-apiserver dials a node's kubelet port
+        self.node_proxies: dict[str, Callable[[str, int | None, bool], str]] = {}
         self._start_fan_out(etcd)
 
     # --- the pipeline -----------------------------------------------------------------------------------------
@@ -144,7 +147,9 @@ class APIServer(WatchFanOut):
         if req.subresource == "scale":
             return subresources.scale_of(obj)
         if req.subresource == "log":              # pods/log: text, not an object
-            return pod_log(obj, req.params.get("container", ""))
+            return pod_log(obj, req.params.get("container", ""), self.node_proxies,
+                           tail=req.params.get("tailLines"), timestamps=bool(req.params.get("timestamps")),
+                           previous=bool(req.params.get("previous")))
         return obj
 
     def _list(self, req: Request, log: Callable[..., None]) -> dict:

@@ -2,13 +2,17 @@
 
 The API server picks the container (pkg/registry/core/pod/strategy.go LogLocation and validateContainer) and
 proxies to the kubelet, which refuses a container that has not started (pkg/kubelet/kubelet_pods.go
-validateContainerLogStatus). Simulated containers print nothing, so a started container's log is empty: honest,
-if quiet, until containers get simulated output.
+validateContainerLogStatus) and reads the chosen container instance's output (/containerLogs). The API server
+holds a proxy callable per node, registered by the assembly; it never sees the kubelet itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from .errors import bad_request
+
+NodeProxy = Callable[[str, "int | None", bool], str]   # the kubelet's /containerLogs: (container ID, tail, timestamps)
 
 
 def _names(pod: dict) -> list[str]:
@@ -33,11 +37,26 @@ def choose_container(pod: dict, container: str) -> str:
     return container
 
 
-def pod_log(pod: dict, container: str = "") -> str:
-    """The log text of one container; 400 BadRequest with the kubelet's words when there is none to read."""
+def pod_log(pod: dict, container: str = "", proxies: Mapping[str, NodeProxy] | None = None,
+            tail: int | None = None, timestamps: bool = False, previous: bool = False) -> str:
+    """The log text of one container, read from its node's kubelet; 400 BadRequest with the kubelet's words when
+    there is none to read."""
     chosen = choose_container(pod, container)
-    if not (pod.get("spec") or {}).get("nodeName"):
+    node = (pod.get("spec") or {}).get("nodeName")
+    if not node:
         return ""                                   # LogLocation: no host yet, an empty answer
+    container_id = log_container_id(pod, chosen, previous)
+    proxy = (proxies or {}).get(node)
+    if proxy is None:
+        return ""                                   # no kubelet serves this node: nothing to read
+    try:
+        return proxy(container_id, tail, timestamps)
+    except LookupError as err:
+        raise bad_request(str(err).strip("'\"")) from None
+
+
+def log_container_id(pod: dict, chosen: str, previous: bool = False) -> str:
+    """validateContainerLogStatus (pkg/kubelet/kubelet_pods.go): which container instance's log to read."""
     name = pod["metadata"]["name"]
     status = pod.get("status") or {}
     statuses = (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or [])
@@ -45,8 +64,23 @@ def pod_log(pod: dict, container: str = "") -> str:
     if cs is None:
         raise bad_request(f'container "{chosen}" in pod "{name}" is not available')
     state, last = cs.get("state") or {}, cs.get("lastState") or {}
-    if "running" in state or "terminated" in state or "terminated" in last:
-        return ""
+    last_id = (last.get("terminated") or {}).get("containerID", "")
+    terminated_msg = f'container "{chosen}" in pod "{name}" is terminated'
+    if previous:
+        if not last_id:
+            raise bad_request(f'previous terminated container "{chosen}" in pod "{name}" not found')
+        return last_id
+    if "running" in state:
+        return cs.get("containerID", "")
+    if "terminated" in state:
+        own = (state.get("terminated") or {}).get("containerID", "")
+        if own or last_id:
+            return own or last_id
+        raise bad_request(terminated_msg)
+    if "terminated" in last:
+        if not last_id:
+            raise bad_request(terminated_msg)
+        return last_id
     if "waiting" not in state:
         raise bad_request(f'container "{chosen}" in pod "{name}" is waiting to start - no logs yet')
     reason = (state.get("waiting") or {}).get("reason", "")
@@ -55,4 +89,4 @@ def pod_log(pod: dict, container: str = "") -> str:
     raise bad_request(f'container "{chosen}" in pod "{name}" is waiting to start: {why}')
 
 
-__all__ = ["choose_container", "pod_log"]
+__all__ = ["choose_container", "log_container_id", "pod_log"]

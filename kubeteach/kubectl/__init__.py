@@ -16,6 +16,7 @@ from ..apiserver import APIError, Credentials, Request
 from ..client import Client
 from .commands import COMMANDS
 from .context import SHORT_VALUE, VALUE_FLAGS, Args, Context, parse, server_error
+from .logs import logs_argv
 from .manifests import KubectlError
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class Kubectl:
         out: list[str] = []
         err: list[str] = []
         try:
-            args = parse(argv)
+            args = parse(logs_argv(argv))
             if not args.words:
                 raise KubectlError('You must specify the type of resource to get. Use "kubectl api-resources" for a '
                                    "complete list of supported resources.")

@@ -20,6 +20,7 @@ from .edit import patch, scale, set_command
 from .generators import GENERATORS
 from .get import get
 from .labels import annotate, label
+from .logs import logs
 from .manifests import KubectlError
 from .nodes import cordon, drain, uncordon
 from .rbac import auth
@@ -239,4 +240,5 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "config": config, "describe": describe, "scale": scale, "set": set_command, "patch": patch,
     "rollout": rollout, "cordon": cordon, "uncordon": uncordon, "drain": drain, "label": label,
     "annotate": annotate, "exec": exec_command, "attach": attach, "port-forward": port_forward, "cp": cp,
+    "logs": logs,
 }

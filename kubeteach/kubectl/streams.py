@@ -11,7 +11,7 @@ from .context import Context, server_error
 from .manifests import KubectlError
 
 
-def pod_for(ctx: Context, word: str) -> dict:
+def pod_for(ctx: Context, word: str, verb: str = "attach") -> dict:
     """polymorphichelpers.AttachablePodForObject: `pod/x` or `x` is that pod; `deploy/x`, `rs/x` the first of
     its pods (running ones first, then the oldest)."""
     kind, slash, name = word.partition("/")
@@ -26,9 +26,12 @@ def pod_for(ctx: Context, word: str) -> dict:
     pods = [p for p in ctx.client.list("pods", ns)["items"]
             if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())]
     if not pods:
-        raise KubectlError(f"cannot attach to {res.kubectl_name} {name}: no pods found")
+        raise KubectlError(f"cannot {verb} to {res.kubectl_name} {name}: no pods found" if verb == "attach" else
+                           "timed out waiting for the condition")
     pods.sort(key=lambda p: ((p.get("status") or {}).get("phase") != "Running",
                              p["metadata"].get("creationTimestamp", ""), p["metadata"]["name"]))
+    if verb == "logs" and len(pods) > 1:
+        ctx.error(f"Found {len(pods)} pods, using pod/{pods[0]['metadata']['name']}")
     return pods[0]
 
 

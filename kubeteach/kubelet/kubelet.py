@@ -29,6 +29,7 @@ from .cni import HostLocal
 from .csi import CSINodePlugin
 from .images import ImageStore, Registry
 from .kuberuntime import RuntimeManager, container_ref
+from .logs import read_logs
 from .nodestatus import NodeStatusManager
 from .runtime import Runtime
 from .status import ContainerRecord, PodRecord, generate_api_pod_status, status_summary
@@ -235,6 +236,16 @@ class Kubelet:
             del status["conditions"]
         self.record("kubelet-reject", key_of(pod), reason=reason, message=message)
         self._put_status(pod, status)
+
+    # --- the kubelet's server: what kube-apiserver proxies pods/log to -----------------------------------------
+
+    def container_logs(self, container_id: str, tail: int | None = None, timestamps: bool = False) -> str:
+        """GET /containerLogs: one container's output by its ID (`containerd://…`), as ReadLogs writes it; a
+        LookupError when the runtime no longer has the container (its log files went with it)."""
+        ctr = self.runtime.containers.get(container_id.split("://", 1)[-1])
+        if ctr is None:
+            raise LookupError(f"failed to get container status {container_id!r}: container not found")
+        return read_logs(ctr.logs, tail, timestamps)
 
     # --- faults (what faults.py may do to a node's containers) --------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..objects import go_duration
 from .backoff import EPSILON, Backoff
 from .images import ImageStore, Pull, default_pull_policy, parse_image, pulled_message
+from .logs import exit_line, startup_lines
 from .runtime import PAUSE_IMAGE, CRIError
 from .status import ContainerRecord, PodRecord, terminated
 
@@ -212,6 +213,7 @@ class RuntimeManager:
         k.record("kubelet-create", rec.key, container=spec["name"], image=ref.full, id=ctr.id)
         k.recorder.event(pod, "Normal", "Created", "Container created", container_ref(spec["name"]))
         k.runtime.start_container(ctr.id, k.now)
+        ctr.logs.extend(startup_lines(ref.repository, ref.tag, k.now))
         crec.container_id, crec.waiting, crec.restart_due = ctr.id, None, None
         probe = spec.get("readinessProbe")
         crec.ready = probe is None
@@ -250,6 +252,8 @@ class RuntimeManager:
         if not ctr.running:
             return
         k.runtime.exit_container(container_id, k.now, exit_code)
+        if exit_code:
+            ctr.logs.append(exit_line(k.now, exit_code))
         crec = rec.containers[ctr.name]
         crec.ready = False
         if crec.crashes_pending > 0:

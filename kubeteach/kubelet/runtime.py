@@ -7,7 +7,7 @@ StopPodSandbox runs CNI DEL. Containers go CREATED -> RUNNING -> EXITED; contain
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..objects import Randomness
 from .cni import CNIError, HostLocal, add_error
@@ -45,6 +45,7 @@ class Container:
     finished_at: float | None = None
     exit_code: int | None = None
     reason: str = ""
+    logs: list[tuple[float, str]] = field(default_factory=list)   # (virtual time, line) the process wrote
 
     @property
     def running(self) -> bool:

@@ -240,6 +240,10 @@ class API:
             self.delete_options(request, query, params, await self.read_body(request))
         if r.subresource == "log":
             params["container"] = query.get("container", "")
+            if query.get("tailLines"):
+                params["tailLines"] = parse_int(query["tailLines"])
+            for key in ("timestamps", "previous"):
+                params[key] = query.get(key, "") == "true"
         if verb == "watch":
             return await serve_watch(self.app, self.pool, request, r, query, params, fields, creds)
         req = Request(verb, res, r.namespace if res.namespaced else "", r.name, r.subresource, body, creds,
