@@ -162,3 +162,26 @@ def serve_cli(tmp_path: Path, kubeconfig: Path, *flags: str, speed: int = 100, c
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def real_kubectl(kubeconfig: Path, home: Path, cwd: Path = ROOT, timeout: float = 120
+                 ) -> Callable[..., subprocess.CompletedProcess]:
+    """A function running the pinned kubectl against `kubeconfig` (HOME in the test's directory, so no ~/.kube is
+    read): `run("get", "pods")`."""
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+    return run
+
+
+@pytest.fixture
+def seeded(in_repo: Path):  # -> kubeteach.cluster.Cluster
+    """The default cluster after the seed's `kubectl create -f data/deployment.yaml`, run until settled."""
+    from kubeteach.cluster import Cluster
+
+    c = Cluster(seed=0)
+    assert c.kubectl("create -f data/deployment.yaml").returncode == 0
+    c.run()
+    return c

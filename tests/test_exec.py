@@ -1,12 +1,11 @@
 """kubectl exec, attach, port-forward and cp: kubeteach runs no processes, and says so (apiserver/connect.py), with
 RBAC checked first as kube-apiserver checks it (`create` on pods/exec, pods/attach, pods/portforward)."""
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import KUBECTL, ROOT, serve_cli
+from conftest import real_kubectl, serve_cli
 
 from kubeteach import Cluster
 
@@ -43,11 +42,8 @@ def commands(pod: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def cluster(in_repo) -> Cluster:
-    c = Cluster(seed=0)
-    assert c.kubectl("create -f data/deployment.yaml").returncode == 0
-    c.run()
-    return c
+def cluster(seeded) -> Cluster:
+    return seeded
 
 
 def test_embedded_kubectl_says_no_processes_run(cluster):
@@ -85,14 +81,12 @@ def test_get_alone_on_pods_exec_is_forbidden_first(cluster, tmp_path):
 def test_the_real_kubectl_gets_the_same_clear_error_quickly(tmp_path: Path):
     kubeconfig = tmp_path / "kubeconfig"
     with serve_cli(tmp_path, kubeconfig):
-        env = {"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        kubectl = real_kubectl(kubeconfig, tmp_path, cwd=tmp_path, timeout=30)
 
         def run(args: list[str]) -> subprocess.CompletedProcess:
-            return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], cwd=tmp_path, env=env,
-                                  capture_output=True, text=True, timeout=30)
+            return kubectl(*args)
 
-        assert subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), "create", "-f", "data/deployment.yaml"],
-                              cwd=ROOT, env=env, capture_output=True, timeout=30).returncode == 0
+        assert real_kubectl(kubeconfig, tmp_path, timeout=30)("create", "-f", "data/deployment.yaml").returncode == 0
         assert run(["rollout", "status", "deployment/nginx", "--timeout=60s"]).returncode == 0
         pod = run(["get", "pods", "-o", "jsonpath={.items[0].metadata.name}"]).stdout
         want = expected(pod)

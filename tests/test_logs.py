@@ -1,12 +1,10 @@
 """kubectl logs (issue #15 item 3): the kubelet keeps each container's output as data (kubelet/logs.py), the API
 server reads it through the node's proxy (apiserver/podlogs.py), and kubectl prints it; embedded and served."""
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import KUBECTL, ROOT, serve_cli
+from conftest import real_kubectl, serve_cli
 
 from kubeteach import Cluster
 from kubeteach.apiserver import APIError
@@ -18,11 +16,8 @@ CRASH = "kubeteach: the container crashed (simulated fault), exit code 1"
 
 
 @pytest.fixture
-def cluster(in_repo) -> Cluster:
-    c = Cluster(seed=0)
-    assert c.kubectl("create -f data/deployment.yaml").returncode == 0
-    c.run()
-    return c
+def cluster(seeded) -> Cluster:
+    return seeded
 
 
 def pod_name(c: Cluster) -> str:
@@ -105,11 +100,7 @@ def test_several_containers_default_to_the_first_and_say_so(cluster):
 def test_the_real_kubectl_prints_the_same_lines(tmp_path: Path):
     kubeconfig = tmp_path / "kubeconfig"
     with serve_cli(tmp_path, kubeconfig):
-        env = {"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-
-        def run(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=30)
+        run = real_kubectl(kubeconfig, tmp_path, timeout=30)
 
         assert run("create", "-f", "data/deployment.yaml").returncode == 0
         assert run("rollout", "status", "deployment/nginx", "--timeout=60s").returncode == 0

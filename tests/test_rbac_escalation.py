@@ -6,14 +6,12 @@ the embedded kubectl, the real kubectl against `kubeteach serve`, and the covera
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import KUBECTL, ROOT, serve_cli
+from conftest import ROOT, real_kubectl, serve_cli
 
 from kubeteach.apiserver.escalation import (
     breakdown_rule,
@@ -367,12 +365,7 @@ def kubectl(tmp_path: Path) -> Iterator:
     tests/test_server.py)."""
     kubeconfig = tmp_path / "kubeconfig"
     with serve_cli(tmp_path, kubeconfig):
-        env = {"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-
-        def run(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], cwd=tmp_path, env=env,
-                                  capture_output=True, text=True, timeout=120)
-        yield run
+        yield real_kubectl(kubeconfig, tmp_path, cwd=tmp_path)
 
 
 def binding(name: str, role_kind: str, role_name: str, kind: str = "RoleBinding") -> str:

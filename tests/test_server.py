@@ -6,7 +6,6 @@ protobuf, authentication).
 from __future__ import annotations
 
 import json
-import os
 import ssl
 import subprocess
 import urllib.error
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import KUBECTL, ROOT, serve_cli
+from conftest import real_kubectl, serve_cli
 
 from kubeteach.apiserver import APIError
 from kubeteach.apiserver.fields import field_matches, parse_field_selector
@@ -248,11 +247,10 @@ def kubectl(tmp_path: Path) -> Iterator:
     """`kubeteach serve` in a subprocess on a free port (100x speed) and a function running the real kubectl."""
     kubeconfig = tmp_path / "kubeconfig"
     with serve_cli(tmp_path, kubeconfig):
-        env = {"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        kubectl = real_kubectl(kubeconfig, tmp_path)
 
         def run(args: str, ok: bool = True) -> subprocess.CompletedProcess:
-            result = subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args.split()], cwd=ROOT, env=env,
-                                    capture_output=True, text=True, timeout=120)
+            result = kubectl(*args.split())
             if ok:
                 assert result.returncode == 0, f"kubectl {args}: {result.stderr}"
             return result
