@@ -56,8 +56,8 @@ class Client:
         return self.update(resource, obj, "status")
 
     def patch(self, resource: str, namespace: str, name: str, patch: Any, patch_type: str = "strategic",
-              subresource: str = "") -> dict:
-        return self.request("patch", resource, namespace, name, subresource, patch, patchType=patch_type)
+              subresource: str = "", **params: Any) -> dict:
+        return self.request("patch", resource, namespace, name, subresource, patch, patchType=patch_type, **params)
 
     def delete(self, resource: str, namespace: str, name: str, **params: Any) -> dict:
         return self.request("delete", resource, namespace, name, **params)
@@ -162,6 +162,11 @@ class Informer:
                     del self._indexes[name][value]
 
     def _on_event(self, etype: str, obj: dict) -> None:
+        meta = obj.get("metadata")
+        if isinstance(meta, dict) and "managedFields" in meta:
+            # the components' informers drop managedFields (kube-controller-manager's and kube-scheduler's
+            # informer transform): less to hold, and an update then sends none, so the stored ones stay
+            obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
         key = key_of(obj)
         old = self.cache.get(key)
         if old is not None:

@@ -50,8 +50,9 @@ LAB_SETTINGS = {
 
 
 def chromium_path() -> str | None:
-    """Debian's chromium (`KUBETEACH_CHROMIUM` overrides), or None when it is not installed."""
-    found = os.environ.get("KUBETEACH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    """Debian's chromium at its fixed path, never looked up on PATH (`KUBETEACH_CHROMIUM` overrides), or None when
+    it is not installed (scripts/system.sh installs it as root)."""
+    found = os.environ.get("KUBETEACH_CHROMIUM") or "/usr/bin/chromium"
     return found if found and os.access(found, os.X_OK) else None
 
 

@@ -31,8 +31,15 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c '' >/dev/null 2>&1; th
   echo "setup: creating $VENV with $("$PYTHON" -c 'import sys; print(sys.version.split()[0])')"
   if ! "$PYTHON" -m venv --clear "$VENV"; then
     rm -rf "$VENV"
-    echo "setup: '$PYTHON -m venv' failed; on Debian/Ubuntu: sudo apt-get install python3-venv" >&2
-    exit 1
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then   # Debian's python3 needs it for ensurepip
+      echo "setup: '$PYTHON -m venv' failed; installing python3-venv with apt-get"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      "$PYTHON" -m venv --clear "$VENV"
+    else
+      echo "setup: '$PYTHON -m venv' failed; on Debian/Ubuntu: sudo apt-get install python3-venv" >&2
+      exit 1
+    fi
   fi
 fi
 
@@ -48,4 +55,15 @@ else
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
   "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
   echo "$key" >"$STAMP"
+fi
+
+# 4. The project's JupyterLab asks no "Would you like to receive official Jupyter news?" and checks for no updates
+# (the machine may have no network): overrides.json in the venv's app settings, read by this venv's `jupyter lab`
+# only (a user's own setting in ~/.jupyter/lab/user-settings still wins).
+LAB_SETTINGS=$VENV/share/jupyter/lab/settings
+OVERRIDES='{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}'
+if [ "$(cat "$LAB_SETTINGS/overrides.json" 2>/dev/null || true)" != "$OVERRIDES" ]; then
+  mkdir -p "$LAB_SETTINGS"
+  echo "$OVERRIDES" >"$LAB_SETTINGS/overrides.json"
+  echo "setup: JupyterLab's news prompt and update check are off ($LAB_SETTINGS/overrides.json)"
 fi

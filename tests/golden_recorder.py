@@ -1,5 +1,6 @@
 """Keeps every Cluster built in this process and writes their traces to a file at exit: loaded into a lesson's
-kernel, or as a pytest plugin (`-p golden_recorder`) around the conformance checks, by tests/test_golden_traces.py."""
+kernel by tests/test_golden_traces.py, or as a pytest plugin (`-p golden_recorder`) around the conformance checks
+by .ci/run."""
 
 from __future__ import annotations
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import socket
 import subprocess
 import time
@@ -18,13 +17,12 @@ import urllib.request
 from collections.abc import Callable, Iterator
 
 import pytest
+from conftest import ETCD, ETCDCTL, NO_ETCD
 
 from kubeteach.etcd import CompareFailed, Etcd, WatchEvent
 from kubeteach.etcd_remote import EtcdUnavailable, RemoteEtcd, prefix_end
 
-ETCD = shutil.which("etcd")
-ETCDCTL = shutil.which("etcdctl")
-needs_etcd = pytest.mark.skipif(ETCD is None, reason="no etcd binary (apt-get install etcd-server etcd-client)")
+needs_etcd = pytest.mark.skipif(NO_ETCD is not None, reason=str(NO_ETCD))
 
 Store = Etcd | RemoteEtcd
 
@@ -44,8 +42,8 @@ def _free_ports(n: int = 1) -> list[int]:
 @pytest.fixture(scope="module")
 def etcd_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway single-member etcd on loopback (client and peer on free ports, a temp data dir), killed after."""
-    if ETCD is None:
-        pytest.skip("no etcd binary (apt-get install etcd-server etcd-client)")
+    if NO_ETCD:
+        pytest.skip(NO_ETCD)
     data = tmp_path_factory.mktemp("etcd")
     client, peer = _free_ports(2)
     url, peer_url = f"http://127.0.0.1:{client}", f"http://127.0.0.1:{peer}"
@@ -307,13 +305,12 @@ def test_the_seed_story_on_a_real_etcd_matches_the_embedded_one_modulo_the_revis
     assert d["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
     assert [k for k in real.etcd.keys("/registry/minions/")] == [
         "/registry/minions/node-1", "/registry/minions/node-2", "/registry/minions/node-3"]
-    if ETCDCTL:
-        out = subprocess.run([ETCDCTL, "--endpoints", etcd_url, "get", "/registry/deployments/default/nginx",
-                              "--print-value-only"], capture_output=True, text=True, check=True,
-                             env={"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}).stdout
-        stored = json.loads(out)
-        assert stored["metadata"]["name"] == "nginx" and "resourceVersion" not in stored["metadata"]
-        assert stored["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
+    out = subprocess.run([ETCDCTL, "--endpoints", etcd_url, "get", "/registry/deployments/default/nginx",
+                          "--print-value-only"], capture_output=True, text=True, check=True,
+                         env={"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}).stdout
+    stored = json.loads(out)
+    assert stored["metadata"]["name"] == "nginx" and "resourceVersion" not in stored["metadata"]
+    assert stored["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.26"
 
 
 @needs_etcd

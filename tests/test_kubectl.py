@@ -257,6 +257,7 @@ def test_get_output_yaml(bare, manifest):
     assert '  creationTimestamp: "2026-01-01T00:00:00Z"\n' in r.stdout
     assert "  generation: 1\n" in r.stdout
     assert "      maxSurge: 25%\n" in r.stdout
+    d["metadata"].pop("managedFields")          # kubectl hides them unless --show-managed-fields
     assert yaml.safe_load(r.stdout) == d
     top = [line.split(":")[0] for line in r.stdout.splitlines() if line and not line.startswith(" ")]
     assert top == sorted(top) == ["apiVersion", "kind", "metadata", "spec", "status"]
@@ -273,7 +274,9 @@ def test_get_list_as_yaml_is_a_list(bare, manifest):
 def test_get_output_json(bare, manifest):
     _create(bare, manifest)
     r = bare.kubectl("get deploy nginx -o json")
-    assert json.loads(r.stdout) == bare.get("deployment", "nginx")
+    d = bare.get("deployment", "nginx")
+    d["metadata"].pop("managedFields")          # kubectl hides them unless --show-managed-fields
+    assert json.loads(r.stdout) == d
     assert r.stdout.startswith('{\n    "apiVersion": "apps/v1",\n')
 
 

@@ -413,3 +413,12 @@ def test_get_all_expands_the_all_category_in_discovery_order(in_repo):
     names = [line.split()[0] for line in c.kubectl("get all").stdout.splitlines()
              if line and not line.startswith("NAME")]
     assert [n.split("/")[0] for n in names] == ["pod", "deployment.apps", "replicaset.apps"]
+
+
+def test_yaml_output_quotes_what_go_yaml_would_read_as_a_bool():
+    """sigs.k8s.io/yaml (go-yaml v2) resolves YAML 1.1's y/Y/n/N as bools, so kubectl's -o yaml quotes them as
+    strings; PyYAML's resolver does not know them, so the printer must."""
+    from kubeteach.kubectl.printers import to_yaml
+
+    assert to_yaml({"labels": {"a": "y", "b": "N", "c": "yes", "d": "x", "e": "no"}}) == (
+        'labels:\n  a: "y"\n  b: "N"\n  c: "yes"\n  d: x\n  e: "no"\n')

@@ -118,3 +118,81 @@ def test_the_real_kubectl_prints_the_same_lines(tmp_path: Path):
         assert none.returncode == 1
         assert none.stderr == (f'Error from server (BadRequest): previous terminated container "nginx" in pod '
                                f'"{pod}" not found\n')
+
+
+# --- logs -f (issue #15 item 3) -----------------------------------------------------------------------------------
+
+def test_follow_prints_what_the_container_writes_until_it_exits(cluster):
+    pod = pod_name(cluster)
+    full = cluster.kubectl(f"logs {pod}").stdout
+    cluster.faults.crash_container(pod)             # the exit is due now; `logs -f` sees it as the clock runs
+    followed = cluster.kubectl(f"logs -f {pod}")
+    assert (followed.returncode, followed.stderr) == (0, "")
+    assert followed.stdout == full + CRASH + "\n"     # the stream ended with its container instance
+    requests = [r for r in cluster.trace if r.actor == "kubectl" and r.object.endswith("/log")]
+    assert requests[-1].detail["method"] == "GET"
+
+
+def test_follow_of_a_restarted_container_reads_the_new_instance(cluster):
+    pod = pod_name(cluster)
+    cluster.faults.crash_container(pod)
+    cluster.run(seconds=30)                          # the back-off passes and the kubelet starts it again
+    restarted = cluster.get("pods", pod)["status"]["containerStatuses"][0]
+    assert restarted["restartCount"] == 1 and "running" in restarted["state"]
+    current = cluster.kubectl(f"logs {pod}").stdout
+    assert CRASH not in current
+    cluster.faults.crash_container(pod)
+    tail = cluster.kubectl(f"logs {pod} -f --tail=1")
+    assert tail.stdout == current.splitlines()[-1] + "\n" + CRASH + "\n"
+    previous = cluster.kubectl(f"logs {pod} -f -p --tail=1")          # a previous instance: read, and done
+    assert previous.stdout == CRASH + "\n"
+
+
+def test_follow_on_a_running_container_ends_with_the_bound(cluster):
+    pod = pod_name(cluster)
+    start = cluster.now
+    quiet = cluster.kubectl(f"logs -f {pod} --tail=1")
+    assert quiet.stdout.endswith("start worker process 30\n") and cluster.now == start   # settled: nothing to wait for
+    timed = cluster.kubectl(f"logs --follow {pod} --tail=1 --request-timeout=20s")
+    assert timed.stdout == quiet.stdout and start < cluster.now <= start + 20
+
+
+def test_log_follower_reads_one_instance_to_its_end(cluster):
+    from kubeteach.apiserver.podlogs import LogFollower
+
+    pod = pod_name(cluster)
+    api = cluster.api
+    follower = LogFollower(lambda: api.storage.read("pods", "default", pod), api.node_proxies, "")
+    assert follower.poll() == ("", False)
+    cluster.faults.crash_container(pod)
+    cluster.run(seconds=1)
+    assert follower.poll() == (CRASH + "\n", True)
+
+
+@pytest.mark.usefixtures("pinned_kubectl")
+def test_the_real_kubectl_follows_a_served_log_until_the_pod_goes(tmp_path: Path):
+    import subprocess
+    import time
+
+    from conftest import KUBECTL
+
+    kubeconfig = tmp_path / "kubeconfig"
+    with serve_cli(tmp_path, kubeconfig) as server:
+        run = real_kubectl(kubeconfig, tmp_path, timeout=30)
+        assert run("run", "web", "--image=nginx:1.25").returncode == 0
+        assert run("wait", "--for=condition=Ready", "pod/web", "--timeout=60s").returncode == 0
+        env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+        argv = [KUBECTL, "--kubeconfig", str(kubeconfig), "logs", "-f", "web", "--tail=1"]
+        dropped = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert dropped.stdout.readline().endswith("start worker process 30\n")
+        dropped.kill()                               # the client goes away mid-stream
+        dropped.wait(timeout=10)
+        follow = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        first = follow.stdout.readline()
+        time.sleep(2)
+        assert follow.poll() is None                 # still following: the container runs
+        assert run("delete", "pod", "web", "--wait=false").returncode == 0
+        out, err = follow.communicate(timeout=30)     # the stream ends with the container
+        assert (follow.returncode, first + out, err) == (0, first, "")
+        assert first.endswith("start worker process 30\n")
+        assert run("get", "pods").returncode == 0 and server.poll() is None

@@ -368,8 +368,8 @@ def _fuzz_cluster() -> Cluster:
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(path=st.sampled_from(["strategic", "merge", "json", "update", "status", "scale", "create"]), body=_VALUE,
-       ops=_JSON_PATCH)
+@given(path=st.sampled_from(["strategic", "merge", "json", "update", "status", "scale", "create", "apply",
+                             "apply-typed"]), body=_VALUE, ops=_JSON_PATCH)
 def test_any_body_on_any_write_path_is_refused_cleanly_or_stored_as_plain_json(path, body, ops):
     c = _fuzz_cluster()
     admin = c.client()
@@ -379,6 +379,12 @@ def test_any_body_on_any_write_path_is_refused_cleanly_or_stored_as_plain_json(p
             admin.patch("deployments", "default", "nginx", ops, "json")
         elif path in ("strategic", "merge"):
             admin.patch("deployments", "default", "nginx", body, path)
+        elif path.startswith("apply"):      # server-side apply; "apply-typed" gets the right version, kind and name
+            if path == "apply-typed" and isinstance(body, dict):
+                meta = body["metadata"] if isinstance(body.get("metadata"), dict) else {}
+                body = {**body, "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {**meta, "name": "nginx"}}
+            admin.request("patch", "deployments", "default", "nginx", body=body, patchType="apply",
+                          fieldManager="fuzz")
         elif path == "create":
             admin.request("create", "deployments", "default", body=body)
         else:

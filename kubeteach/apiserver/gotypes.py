@@ -1,7 +1,7 @@
 """The Go types of the served kinds (k8s.io/api and k8s.io/apimachinery meta/v1, v1.35), for the strict decoder
 (schema.py) and the unstructured converter (converter.py), described once and compactly: a struct is
 `S(go name, plain string fields, **typed fields)`; `L(x)` is a slice, `M(x)` a map with string keys; leaves are
-scalar kinds. Status subtrees and rarely used volume sources are `ANY` (accepted as they come).
+scalar kinds. Rarely used volume sources and a few status subtrees are `ANY` (accepted as they come).
 """
 
 from __future__ import annotations
@@ -220,12 +220,58 @@ PV_SPEC = mk(
     **{k: ANY for k in "gcePersistentDisk awsElasticBlockStore iscsi glusterfs rbd flexVolume cinder cephfs "
        "flocker fc azureFile vsphereVolume quobyte azureDisk photonPersistentDisk portworxVolume scaleIO "
        "storageos".split()})
-NODE_STATUS = mk("v1.NodeStatus", capacity=RL, allocatable=RL, **{k: ANY for k in (
-    "phase conditions addresses daemonEndpoints nodeInfo images volumesInUse volumesAttached config "
-    "runtimeHandlers features declaredFeatures").split()})
 PVC_STATUS = mk("v1.PersistentVolumeClaimStatus", "phase currentVolumeAttributesClassName",
                 accessModes=L(T("v1.PersistentVolumeAccessMode")), capacity=RL, allocatedResources=RL,
                 **{k: ANY for k in ("conditions", "allocatedResourceStatuses", "modifyVolumeStatus")})
+
+# --- status types (what `kubectl explain ….status` shows, and what status writes are decoded against) -------------
+
+COND_STATUS = T("v1.ConditionStatus")
+COND_TAIL = dict(status=COND_STATUS, lastTransitionTime=TIME, reason=STR, message=STR)
+DEPLOYMENT_STATUS = mk("v1.DeploymentStatus", observedGeneration=I64, replicas=I32, updatedReplicas=I32,
+                       readyReplicas=I32, availableReplicas=I32, unavailableReplicas=I32, terminatingReplicas=I32,
+                       conditions=L(mk("v1.DeploymentCondition", type=T("v1.DeploymentConditionType"),
+                                       lastUpdateTime=TIME, **COND_TAIL)), collisionCount=I32)
+REPLICA_SET_STATUS = mk("v1.ReplicaSetStatus", replicas=I32, fullyLabeledReplicas=I32, readyReplicas=I32,
+                        availableReplicas=I32, terminatingReplicas=I32, observedGeneration=I64,
+                        conditions=L(mk("v1.ReplicaSetCondition", type=T("v1.ReplicaSetConditionType"), **COND_TAIL)))
+CONTAINER_STATE = mk("v1.ContainerState", waiting=mk("v1.ContainerStateWaiting", "reason message"),
+                     running=mk("v1.ContainerStateRunning", startedAt=TIME),
+                     terminated=mk("v1.ContainerStateTerminated", "reason message containerID", exitCode=I32,
+                                   signal=I32, startedAt=TIME, finishedAt=TIME))
+CONTAINER_STATUS = mk(
+    "v1.ContainerStatus", "name image imageID containerID", state=CONTAINER_STATE, lastState=CONTAINER_STATE,
+    ready=BOOL, restartCount=I32, started=BOOL, allocatedResources=RL, resources=RESOURCES,
+    volumeMounts=L(mk("v1.VolumeMountStatus", "name mountPath", readOnly=BOOL,
+                      recursiveReadOnly=T("v1.RecursiveReadOnlyMode"))),
+    user=mk("v1.ContainerUser", linux=mk("v1.LinuxContainerUser", uid=I64, gid=I64, supplementalGroups=L(I64))),
+    allocatedResourcesStatus=L(mk("v1.ResourceStatus", name=T("v1.ResourceName"), resources=L(mk(
+        "v1.ResourceHealth", resourceID=T("v1.ResourceID"), health=T("v1.ResourceHealthStatus"))))),
+    stopSignal=T("v1.Signal"))
+POD_STATUS = mk(
+    "v1.PodStatus", "message reason nominatedNodeName hostIP podIP", observedGeneration=I64, phase=T("v1.PodPhase"),
+    conditions=L(mk("v1.PodCondition", type=T("v1.PodConditionType"), observedGeneration=I64, lastProbeTime=TIME,
+                    **COND_TAIL)),
+    hostIPs=L(mk("v1.HostIP", "ip")), podIPs=L(mk("v1.PodIP", "ip")), startTime=TIME,
+    initContainerStatuses=L(CONTAINER_STATUS), containerStatuses=L(CONTAINER_STATUS), qosClass=T("v1.PodQOSClass"),
+    ephemeralContainerStatuses=L(CONTAINER_STATUS), resize=T("v1.PodResizeStatus"),
+    resourceClaimStatuses=L(mk("v1.PodResourceClaimStatus", "name resourceClaimName")),
+    extendedResourceClaimStatus=ANY, allocatedResources=RL, resources=RESOURCES)
+NODE_STATUS = mk(
+    "v1.NodeStatus", capacity=RL, allocatable=RL, phase=T("v1.NodePhase"),
+    conditions=L(mk("v1.NodeCondition", type=T("v1.NodeConditionType"), lastHeartbeatTime=TIME, **COND_TAIL)),
+    addresses=L(mk("v1.NodeAddress", "address", type=T("v1.NodeAddressType"))),
+    daemonEndpoints=mk("v1.NodeDaemonEndpoints", kubeletEndpoint=mk("v1.DaemonEndpoint", Port=I32)),
+    nodeInfo=mk("v1.NodeSystemInfo", "machineID systemUUID bootID kernelVersion osImage containerRuntimeVersion "
+                "kubeletVersion kubeProxyVersion operatingSystem architecture",
+                swap=mk("v1.NodeSwapStatus", capacity=I64)),
+    images=L(mk("v1.ContainerImage", names=STRS, sizeBytes=I64)), volumesInUse=L(T("v1.UniqueVolumeName")),
+    volumesAttached=L(mk("v1.AttachedVolume", "devicePath", name=T("v1.UniqueVolumeName"))), config=ANY,
+    runtimeHandlers=L(mk("v1.NodeRuntimeHandler", "name", features=mk(
+        "v1.NodeRuntimeHandlerFeatures", recursiveReadOnlyMounts=BOOL, userNamespaces=BOOL))),
+    features=mk("v1.NodeFeatures", supplementalGroupsPolicy=BOOL), declaredFeatures=STRS)
+NAMESPACE_STATUS = mk("v1.NamespaceStatus", phase=T("v1.NamespacePhase"), conditions=L(mk(
+    "v1.NamespaceCondition", type=T("v1.NamespaceConditionType"), **COND_TAIL)))
 
 # --- the kinds ------------------------------------------------------------------------------------------------
 
@@ -241,12 +287,13 @@ def _kind(name: str, go_pkg: str = "v1", **fields: Any) -> S:
 
 
 KINDS: dict[str, S] = {
-    "Namespace": _kind("Namespace", spec=mk("v1.NamespaceSpec", finalizers=L(T("v1.FinalizerName"))), status=ANY),
+    "Namespace": _kind("Namespace", spec=mk("v1.NamespaceSpec", finalizers=L(T("v1.FinalizerName"))),
+                       status=NAMESPACE_STATUS),
     "Node": _kind("Node", spec=mk("v1.NodeSpec", "podCIDR providerID externalID", podCIDRs=STRS,
                                   unschedulable=BOOL, configSource=ANY, taints=L(mk(
                                       "v1.Taint", "key value", effect=T("v1.TaintEffect"), timeAdded=TIME))),
                   status=NODE_STATUS),
-    "Pod": _kind("Pod", spec=POD_SPEC, status=ANY),
+    "Pod": _kind("Pod", spec=POD_SPEC, status=POD_STATUS),
     "Event": _kind("Event", "v1", involvedObject=OBJECT_REF, reason=STR, message=STR,
                    source=mk("v1.EventSource", "component host"), firstTimestamp=TIME, lastTimestamp=TIME,
                    count=I32, type=STR, eventTime=TIME, series=mk("v1.EventSeries", count=I32,
@@ -263,14 +310,10 @@ KINDS: dict[str, S] = {
             "v1.DeploymentStrategy", type=T("v1.DeploymentStrategyType"), rollingUpdate=mk(
                 "v1.RollingUpdateDeployment", maxUnavailable=IOS, maxSurge=IOS)),
         minReadySeconds=I32, revisionHistoryLimit=I32, paused=BOOL, progressDeadlineSeconds=I32),
-        status=mk("v1.DeploymentStatus", observedGeneration=I64, replicas=I32, updatedReplicas=I32,
-                  readyReplicas=I32, availableReplicas=I32, unavailableReplicas=I32, terminatingReplicas=I32,
-                  conditions=ANY, collisionCount=I32)),
+        status=DEPLOYMENT_STATUS),
     "ReplicaSet": _kind("ReplicaSet", spec=mk("v1.ReplicaSetSpec", replicas=I32, minReadySeconds=I32,
                                               selector=SELECTOR, template=POD_TEMPLATE),
-                        status=mk("v1.ReplicaSetStatus", replicas=I32, fullyLabeledReplicas=I32, readyReplicas=I32,
-                                  availableReplicas=I32, terminatingReplicas=I32, observedGeneration=I64,
-                                  conditions=ANY)),
+                        status=REPLICA_SET_STATUS),
     # autoscaling/v1 Scale: the body of the scale subresource
     "Scale": _kind("Scale", spec=mk("v1.ScaleSpec", replicas=I32), status=mk("v1.ScaleStatus", "selector",
                                                                               replicas=I32)),

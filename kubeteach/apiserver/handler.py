@@ -12,17 +12,28 @@ from typing import Any
 import jsonpatch
 
 from ..etcd import Etcd
-from ..objects import Randomness, deep_copy
-from . import admission, decoding, defaults, escalation, reviews, schema, subresources, validation
+from ..objects import Randomness, deep_copy, timestamp
+from . import (
+    admission,
+    applyrequest,
+    decoding,
+    defaults,
+    escalation,
+    managedfields,
+    reviews,
+    schema,
+    subresources,
+    validation,
+)
 from .authentication import Authenticator, CertificateAuthority
 from .connect import CONNECT_SUBRESOURCES, connect
-from .errors import APIError, bad_request, forbidden, forbidden_message, invalid, unauthorized
+from .errors import APIError, bad_request, conflict, forbidden, forbidden_message, invalid, unauthorized
 from .fields import field_matches, parse_field_selector
 from .impersonation import impersonate
 from .patch import merge_patch, strategic_merge_patch
 from .podlogs import pod_log
 from .rbac import Attributes, Authorizer
-from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, Storage
+from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, OMIT_EMPTY, Storage
 from .request import Request
 from .resources import REVIEW_RESOURCES
 from .watch import Watcher, WatchFanOut
@@ -177,6 +188,7 @@ class APIServer(WatchFanOut):
 
     def _admit_and_validate(self, req: Request, obj: dict, old: dict | None, log: Callable[..., None]) -> None:
         defaulted = defaults.apply_defaults(req.resource.kind, obj)
+        self._track(req, obj, old)          # the field manager runs on the decoded object, before admission
         notes = admission.admit(self, req, obj)
         log("kube-apiserver", "admitted", "", kind=req.resource.kind, defaulted=defaulted, plugins=notes)
         escalation.check(self.authz, req, obj, old, log)     # the RBAC storages' escalation check, before validation
@@ -188,10 +200,12 @@ class APIServer(WatchFanOut):
         if req.verbose and not req.quiet:
             log("kube-apiserver", "validated", "", kind=req.resource.kind, name=name, **_validation_facts(obj))
 
-    def _create(self, req: Request, log: Callable[..., None]) -> dict:
+    def _create(self, req: Request, log: Callable[..., None], applied: dict | None = None) -> dict:
         if req.subresource == "binding":
             return self._bind(req, log)
-        obj = self._decode(req)
+        if applied is None:
+            applyrequest.validate_patch_options(req.params, None, "CreateOptions")
+        obj = self._decode(req) if applied is None else applied
         ns = req.namespace if req.resource.namespaced else ""
         body_ns = obj["metadata"].get("namespace")
         if req.resource.namespaced and body_ns and body_ns != ns:
@@ -199,6 +213,8 @@ class APIServer(WatchFanOut):
                               "request")
         self._admit_and_validate(req, obj, None, log)
         self.storage.prepare_for_create(req.resource, obj, ns)
+        if req.params.get("created_by_apply"):
+            req.params["created"] = True
         generated = obj["metadata"]["name"] if obj["metadata"].get("generateName") and not req.name else ""
         if req.params.get("dryRun"):
             return obj
@@ -215,6 +231,8 @@ class APIServer(WatchFanOut):
         old, old_kv = self.storage.get(res, req.namespace, req.name)
         if req.subresource == "scale":
             return self._update_scale(req, old, log)
+        if patched is None:
+            applyrequest.validate_patch_options(req.params, None, "UpdateOptions")
         obj = patched if patched is not None else self._decode(req)
         if not isinstance(obj.get("metadata"), dict):     # a patch that removed metadata: an empty ObjectMeta
             obj["metadata"] = {}
@@ -225,11 +243,18 @@ class APIServer(WatchFanOut):
         if req.subresource != "status":
             self._admit_and_validate(req, obj, old, log)
         else:       # the status strategy's ValidateUpdate
+            self._track(req, obj, old)
             errors = validation.validate_status(res, obj, old)
             if errors:
                 log("kube-apiserver", "invalid", "", kind=res.kind, name=req.name, errors=[str(e) for e in errors])
                 raise invalid(res, req.name, errors)
         check_rv = patched is None or "resourceVersion" in (req.params.get("patch_rv") or "")
+        managedfields.restore_times_if_noop(obj, old)
+        if req.params.get("dryRun"):        # dryRun=All: all but the write; the object answers at the stored revision
+            if check_rv and obj["metadata"].get("resourceVersion") not in (None, "", str(old_kv.mod_revision)):
+                raise conflict(res, req.name)
+            obj["metadata"]["resourceVersion"] = str(old_kv.mod_revision)
+            return {**obj, "metadata": {k: v for k, v in obj["metadata"].items() if v or k not in OMIT_EMPTY}}
         updated, kv = self._write(lambda: self.storage.update(res, obj, old_kv, check_rv))
         if kv is old_kv:
             log("kube-apiserver", "unchanged", "", key=old_kv.key, revision=old_kv.mod_revision)
@@ -243,9 +268,42 @@ class APIServer(WatchFanOut):
                 key=kv.key, revision=kv.mod_revision)
         return updated
 
+    def _track(self, req: Request, obj: dict, old: dict | None) -> None:
+        """The field manager's Update: record who changed which fields (managedfields.py)."""
+        if not req.params.get("_managed"):
+            managedfields.update(req.resource, old, obj, applyrequest.manager_for(req), req.subresource,
+                                 timestamp(self.now()))
+
+    def _apply(self, req: Request, log: Callable[..., None]) -> dict:
+        """PATCH application/apply-patch+yaml: server-side apply onto the live object, or a create when there is
+        none (201); then admission, validation and storage as for any write."""
+        res = req.resource
+        try:
+            live: dict | None = self.storage.get(res, req.namespace, req.name)[0]
+        except APIError as err:
+            if err.code != 404 or req.subresource:
+                raise
+            live = None
+        config = applyrequest.check_config(res, req.body, req.namespace, req.name, live is not None)
+        force = req.params.get("force") in (True, "true")
+        obj = managedfields.apply(res, live, config, req.params["fieldManager"], force, timestamp(self.now()),
+                                  req.subresource)
+        obj["apiVersion"], obj["kind"] = res.api_version, res.kind
+        schema.drop_nulls(res.kind, obj)
+        meta = config.get("metadata") if isinstance(config.get("metadata"), dict) else {}
+        req.params["patch_rv"] = str(meta.get("resourceVersion", ""))
+        req.params["_managed"] = True
+        if live is None:
+            req.params["created_by_apply"] = True
+            return self._create(req, log, obj)
+        return self._update(req, log, patched=obj)
+
     def _patch(self, req: Request, log: Callable[..., None]) -> dict:
-        old, _ = self.storage.get(req.resource, req.namespace, req.name)
         ptype = req.params.get("patchType", "strategic")
+        applyrequest.validate_patch_options(req.params, ptype)
+        if ptype == "apply":
+            return self._apply(req, log)
+        old, _ = self.storage.get(req.resource, req.namespace, req.name)
         decoding.check_plain(req.body)
         base = subresources.scale_of(old) if req.subresource == "scale" else old
         try:
@@ -317,8 +375,9 @@ class APIServer(WatchFanOut):
         """ScaleREST.Update (pkg/registry/apps/deployment/storage): only the Scale's spec.replicas moves over to
         the object, which is then updated as any other."""
         obj = subresources.scaled(old, req.name, req.body, patched)
+        managedfields.update_scale(old, obj, applyrequest.manager_for(req), req.resource.api_version)
         sub = Request("update", req.resource, req.namespace, req.name, "", obj, req.credentials, req.actor,
-                      {}, req.user, req.verbose)
+                      {"_managed": True}, req.user, req.verbose)
         updated = self._update(sub, log, patched=obj)
         return subresources.scale_of(updated)
 

@@ -3,7 +3,8 @@
 The API server picks the container (pkg/registry/core/pod/strategy.go LogLocation and validateContainer) and
 proxies to the kubelet, which refuses a container that has not started (pkg/kubelet/kubelet_pods.go
 validateContainerLogStatus) and reads the chosen container instance's output (/containerLogs). The API server
-holds a proxy callable per node, registered by the assembly; it never sees the kubelet itself.
+holds a proxy callable per node, registered by the assembly; it never sees the kubelet itself. A `follow=true`
+request's stream reads on through a `LogFollower` as the served clock runs.
 """
 
 from __future__ import annotations
@@ -89,4 +90,44 @@ def log_container_id(pod: dict, chosen: str, previous: bool = False) -> str:
     raise bad_request(f'container "{chosen}" in pod "{name}" is waiting to start: {why}')
 
 
-__all__ = ["choose_container", "log_container_id", "pod_log"]
+
+def instance_running(pod: dict | None, container: str, container_id: str) -> bool:
+    """Whether the container instance a follow=true stream reads still runs: the kubelet's ReadLogs follows one
+    instance's log file and stops once the runtime reports that container exited (kuberuntime/logs/logs.go)."""
+    statuses = ((pod or {}).get("status") or {}).get("containerStatuses") or []
+    cs = next((s for s in statuses if s.get("name") == container), None)
+    return cs is not None and "running" in (cs.get("state") or {}) and cs.get("containerID") == container_id
+
+
+class LogFollower:
+    """What a `follow=true` stream has yet to send, read under the cluster's lock as the served clock runs: the new
+    output of the one container instance the request resolved to, until that instance ends or its pod goes."""
+
+    def __init__(self, read_pod: Callable[[], dict | None], proxies: Mapping[str, NodeProxy], container: str,
+                 timestamps: bool = False, previous: bool = False):
+        pod = read_pod()
+        if pod is None:
+            raise LookupError("the pod is gone")
+        self.read_pod, self.timestamps, self.previous = read_pod, timestamps, previous
+        self.container = choose_container(pod, container)
+        self.container_id = log_container_id(pod, self.container, previous)
+        self.proxy = proxies.get((pod.get("spec") or {}).get("nodeName") or "")
+        self.offset = len(self._read())
+
+    def _read(self) -> str:
+        if self.proxy is None:
+            return ""
+        try:
+            return self.proxy(self.container_id, None, self.timestamps)
+        except LookupError:
+            return ""
+
+    def poll(self) -> tuple[str, bool]:
+        """The text written since the last poll, and whether the stream is over."""
+        ended = self.previous or not instance_running(self.read_pod(), self.container, self.container_id)
+        text = self._read()
+        new, self.offset = text[self.offset:], max(self.offset, len(text))
+        return new, ended
+
+
+__all__ = ["LogFollower", "choose_container", "instance_running", "log_container_id", "pod_log"]

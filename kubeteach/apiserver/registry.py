@@ -27,8 +27,23 @@ GENERATION_KINDS = {"Deployment", "ReplicaSet", "Pod"}
 
 
 def to_object(kv: KeyValue) -> dict:
-    """Decode a stored value: a copy with metadata.resourceVersion set from the key's mod revision."""
-    obj = deep_copy(kv.value)
+    """Decode a stored value: a copy with metadata.resourceVersion set from the key's mod revision. The
+    managedFields entries are copied, their FieldsV1 trees shared: nothing changes one in place (managedfields.py
+    builds new trees), and they are most of a small object's size."""
+    value = kv.value
+    entries = value["metadata"].get("managedFields")
+    if type(entries) is not list:
+        obj = deep_copy(value)
+    else:
+        obj = {}
+        for k, v in value.items():
+            if k != "metadata":
+                obj[k] = deep_copy(v)
+                continue
+            obj[k] = meta = {}
+            for mk, mv in v.items():
+                meta[mk] = [dict(e) if type(e) is dict else deep_copy(e) for e in mv] if mk == "managedFields" \
+                    else deep_copy(mv)
     obj["metadata"]["resourceVersion"] = str(kv.mod_revision)
     return obj
 
@@ -63,7 +78,25 @@ def _share(new: dict, old: dict) -> dict:
             new[k] = ov
         elif type(nv) is dict and type(ov) is dict:
             _share(nv, ov)
+        elif k == "managedFields" and type(nv) is list and type(ov) is list:
+            _share_entries(nv, ov)
     return new
+
+
+def _share_entries(new: list, old: list) -> None:
+    """managedFields entries move as their times change: each new entry shares with the old one of its manager
+    (most writes change one entry, or one part of one entry's fields)."""
+    by_manager = {(e.get("manager"), e.get("operation"), e.get("subresource")): e for e in old if type(e) is dict}
+    for i, entry in enumerate(new):
+        if type(entry) is not dict:
+            continue
+        previous = by_manager.get((entry.get("manager"), entry.get("operation"), entry.get("subresource")))
+        if previous is None:
+            continue
+        if previous == entry:
+            new[i] = previous
+        else:
+            _share(entry, previous)
 
 
 def check_preconditions(res: Resource, obj: dict, wanted: dict) -> None:

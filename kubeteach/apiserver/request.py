@@ -36,6 +36,7 @@ class Request:
     impersonate_groups: tuple[str, ...] = ()    # Impersonate-Group headers (kubectl --as-group)
     impersonate_uid: str = ""                   # the Impersonate-Uid header
     impersonate_extra: tuple[tuple[str, tuple[str, ...]], ...] = ()   # Impersonate-Extra-<key> headers
+    user_agent: str | None = None               # a served request's User-Agent (a write's default field manager)
 
     @property
     def method(self) -> str:

@@ -12,11 +12,14 @@ from ..apiserver import APIError
 from ..apiserver.resources import Resource
 from ..objects import deep_copy, parse_selector
 from . import printers
+from .apiinfo import api_resources, api_versions, version
 from .builder import documents, mapping, namespace_for, targets
 from .context import Context, dry_run, field_validation, server_error, with_source
 from .describe import describe
 from .describe_writer import LAST_APPLIED
+from .diff import diff
 from .edit import patch, scale, set_command
+from .explain import explain
 from .generators import GENERATORS
 from .get import get
 from .labels import annotate, label
@@ -24,8 +27,11 @@ from .logs import logs
 from .manifests import KubectlError
 from .nodes import cordon, drain, uncordon
 from .rbac import auth
-from .rollout import rollout
+from .rollout import parse_duration, rollout
+from .run import run
 from .streams import attach, cp, exec_command, port_forward
+from .taint import taint
+from .wait import wait
 
 
 def _for_each_document(ctx: Context, verb: str, fn: Callable[[Resource, dict, str, str], str]) -> int:
@@ -75,8 +81,66 @@ def create(ctx: Context) -> int:
     return _for_each_document(ctx, "create", one)
 
 
+#: kubectl apply's advice after a server-side apply conflict (pkg/cmd/apply/apply.go)
+CONFLICT_ADVICE = """Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the `--force-conflicts` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from their configuration).
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts"""
+
+
+def _server_side_apply(ctx: Context) -> int:
+    """`apply --server-side`: each object goes whole as an apply patch (manager `kubectl` unless
+    --field-manager); a conflict prints the server's message and kubectl's advice."""
+    if ctx.args.get("force"):
+        raise KubectlError("--force cannot be used with --server-side")
+    dry = dry_run(ctx)
+    if dry == "client":
+        raise KubectlError("--dry-run=client doesn't work with --server-side (did you mean --dry-run=server "
+                           "instead?)")
+    docs = documents(ctx)
+    if not docs:
+        raise KubectlError("no objects passed to apply")
+    failed = False
+    for doc in docs:
+        res = mapping(ctx, doc)
+        if res is None:
+            failed = True
+            continue
+        body = deep_copy(doc.obj)
+        try:
+            ns = namespace_for(ctx, res, doc.obj)
+            if ns:
+                body.setdefault("metadata", {})["namespace"] = ns
+            ctx.client.request("patch", res, ns, _name(doc.obj), body=body, patchType="apply",
+                               fieldManager=ctx.args.get("field-manager") or "kubectl",
+                               force=bool(ctx.args.get("force-conflicts")), fieldValidation=field_validation(ctx),
+                               dryRun="All" if dry == "server" else None)
+            ctx.print(f"{res.kubectl_name}/{_name(doc.obj)} serverside-applied" +
+                      (" (server dry run)" if dry == "server" else ""))
+        except APIError as e:
+            failed = True
+            if e.code == 409 and e.reason == "Conflict":
+                ctx.error(f"error: {e.message}\n{CONFLICT_ADVICE}")
+            else:
+                ctx.error(server_error(e) if e.reason else f"Error from server: {e.message}")
+    return 1 if failed else 0
+
+
 def apply(ctx: Context) -> int:
-    """Client-side apply: create with the last-applied annotation, or a three-way strategic merge patch."""
+    """Client-side apply: create with the last-applied annotation, or a three-way strategic merge patch;
+    `--server-side`: server-side apply."""
+    if ctx.args.get("server-side"):
+        return _server_side_apply(ctx)
+    if ctx.args.get("force-conflicts"):
+        raise KubectlError("--force-conflicts only works with --server-side")
+
     def one(res: Resource, obj: dict, ns: str, source: str) -> str:
         applied = deep_copy(obj)
         # GetModifiedConfiguration: annotations become {} at least, and the builder has set the namespace
@@ -101,7 +165,8 @@ def apply(ctx: Context) -> int:
         if not isinstance(meta.get("annotations"), dict):
             meta["annotations"] = {}
         meta["annotations"][LAST_APPLIED] = config
-        updated = ctx.client.patch(res.resource, ns, live["metadata"]["name"], patch)
+        updated = ctx.client.patch(res.resource, ns, live["metadata"]["name"], patch,
+                                   fieldManager="kubectl-client-side-apply")
         same = updated["metadata"]["resourceVersion"] == live["metadata"]["resourceVersion"]
         return "unchanged" if same else "configured"
     return _for_each_document(ctx, "apply", one)
@@ -125,7 +190,8 @@ def replace(ctx: Context) -> int:
         if not body.get("metadata", {}).get("resourceVersion"):
             live = ctx.client.get(res.resource, ns, obj["metadata"]["name"])
             body["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
-        ctx.client.request("update", res, ns, obj["metadata"]["name"], body=body, fieldValidation=field_validation(ctx))
+        ctx.client.request("update", res, ns, obj["metadata"]["name"], body=body, fieldValidation=field_validation(ctx),
+                           fieldManager="kubectl-replace")
         return "replaced"
     return _for_each_document(ctx, "replace", one)
 
@@ -179,8 +245,13 @@ def delete(ctx: Context) -> int:
         suffix = f" from {ns} namespace" if res.namespaced else ""
         ctx.print(f'{res.kubectl_name} "{name}" deleted{suffix}')
         deleted.append((res, ns, name, obj["metadata"].get("uid")))
-    if wait and deleted:
-        ctx.wait_until(lambda: all(_gone(ctx, r, ns, n, uid) for r, ns, n, uid in deleted))
+    if wait and deleted and not dry_run(ctx):
+        # --timeout (delete.go: 0 is a week; here 600 virtual seconds, and less once the cluster has settled)
+        ctx.wait_until(lambda: all(_gone(ctx, r, ns, n, uid) for r, ns, n, uid in deleted),
+                       parse_duration(ctx.args.get("timeout")) or 600.0)
+        left = next(((r, n) for r, ns, n, uid in deleted if not _gone(ctx, r, ns, n, uid)), None)
+        if left is not None:
+            raise KubectlError(f"timed out waiting for the condition on {left[0].resource}/{left[1]}")
     return 1 if failed else 0
 
 
@@ -241,4 +312,6 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "rollout": rollout, "cordon": cordon, "uncordon": uncordon, "drain": drain, "label": label,
     "annotate": annotate, "exec": exec_command, "attach": attach, "port-forward": port_forward, "cp": cp,
     "logs": logs,
+    "taint": taint, "run": run, "wait": wait, "diff": diff,
+    "explain": explain, "api-resources": api_resources, "api-versions": api_versions, "version": version,
 }

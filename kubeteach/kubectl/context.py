@@ -31,7 +31,11 @@ VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--ou
                "--verb": "verb", "--resource": "resource", "--resource-name": "resource-name", "--role": "role",
                "--clusterrole": "clusterrole", "--group": "group", "--serviceaccount": "serviceaccount",
                "--token": "token", "--as": "as", "--as-group": "as-group", "--as-uid": "as-uid",
-               "-c": "container", "--container": "container", "--tail": "tail"}
+               "-c": "container", "--container": "container", "--tail": "tail",
+               "--api-version": "api-version", "--api-group": "api-group", "--verbs": "verbs",
+               "--categories": "categories",
+               "--restart": "restart", "--labels": "labels", "--env": "env", "--annotations": "annotations",
+               "--image-pull-policy": "image-pull-policy", "--request-timeout": "request-timeout"}
 BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w": "watch", "--watch": "watch",
               "--show-labels": "show-labels", "--all": "all", "--force": "force", "--now": "now",
               "--raw": "raw", "--minify": "minify", "--ignore-not-found": "ignore-not-found",
@@ -40,7 +44,11 @@ BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w"
               "--watch-only": "watch-only", "--list": "list", "--quiet": "quiet", "-q": "quiet",
               "--show-events": "show-events", "--disable-eviction": "disable-eviction",
               "-i": "stdin", "--stdin": "stdin", "-t": "tty", "--tty": "tty", "-it": "stdin", "-ti": "stdin",
-              "--timestamps": "timestamps", "--previous": "previous"}
+              "--timestamps": "timestamps", "--previous": "previous", "--recursive": "recursive",
+              "--namespaced": "namespaced", "--client": "client",
+              "--command": "command", "--attach": "attach", "--rm": "rm", "--privileged": "privileged",
+              "--follow": "follow", "--server-side": "server-side", "--force-conflicts": "force-conflicts",
+              "--show-managed-fields": "show-managed-fields"}
 SHORT_VALUE = {"-f", "-o", "-n", "-l", "-p", "-r", "-c"}
 
 

@@ -88,7 +88,7 @@ def set_image(ctx: Context) -> int:
         if not patch:
             continue
         try:
-            ctx.client.patch(res.resource, ns, name, patch)
+            ctx.client.patch(res.resource, ns, name, patch, fieldManager="kubectl-set")
         except APIError as e:
             errors.append(f"failed to patch image update to pod template: {e.message}")
             continue
@@ -192,7 +192,8 @@ def patch(ctx: Context) -> int:
             if refused is not None:
                 raise refused
             after = ctx.client.patch(res.resource, ns, name, deep_copy(body),
-                                     PATCH_TYPES[ptype], subresource=ctx.args.get("subresource", ""))
+                                     PATCH_TYPES[ptype], subresource=ctx.args.get("subresource", ""),
+                                     fieldManager=ctx.args.get("field-manager") or "kubectl-patch")
         except APIError as e:
             ctx.error(server_error(e))
             failed = True

@@ -60,6 +60,7 @@ def _send(ctx: Context, res: Resource, obj: dict, wrap: str = "") -> int:
                 raise
             raise KubectlError(f"failed to create {wrap}: {e.message}") from None
     if output in ("yaml", "json"):
+        obj = printers.hide_managed_fields(obj, bool(ctx.args.get("show-managed-fields")))
         ctx.print(printers.to_yaml(obj) if output == "yaml" else printers.to_json(obj))
         return 0
     suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry, "")

@@ -12,6 +12,7 @@ from . import printers
 from .builder import targets
 from .context import Context, server_error
 from .manifests import KubectlError
+from .rollout import parse_duration
 
 
 def get(ctx: Context) -> int:
@@ -24,7 +25,11 @@ def get(ctx: Context) -> int:
     all_ns = bool(ctx.args.get("all-namespaces"))
     selector = ctx.args.get("selector")
     found: list[tuple[Resource, list[dict]]] = []
+    list_rvs: dict[str, str] = {}
     failed = False
+    watching = bool(ctx.args.get("watch") or ctx.args.get("watch-only"))
+    if watching and len(wanted) > 1:
+        raise KubectlError("you may only specify a single resource type")
     for res, names in wanted:
         ns = "" if all_ns or not res.namespaced else ctx.namespace
         if names:
@@ -41,7 +46,9 @@ def get(ctx: Context) -> int:
             if ctx.args.get("field-selector"):
                 params["fieldSelector"] = ctx.args.get("field-selector")
             try:
-                objs = ctx.client.list(res.resource, ns, **params)["items"]
+                listed = ctx.client.list(res.resource, ns, **params)
+                objs = listed["items"]
+                list_rvs[res.resource] = listed["metadata"].get("resourceVersion", "0")
                 if sort_key is not None:        # a stable sort, as kubectl's
                     objs = sorted(objs, key=sort_key)
             except APIError as e:
@@ -55,15 +62,20 @@ def get(ctx: Context) -> int:
         found.append((res, objs))
     if failed and not any(objs for _, objs in found):
         return 1  # kubectl prints "No resources found" only when nothing failed
+    if watching:
+        if failed:
+            return 1
+        watch(ctx, found[0][0], found[0][1], list_rvs.get(found[0][0].resource, "0"), output, all_ns)
+        return 0
     _print_objects(ctx, found, output, all_ns, multi=len(wanted) > 1)
-    if ctx.args.get("watch"):
-        watch(ctx, found)
     return 1 if failed else 0
 
 
 def _print_objects(ctx: Context, found: list[tuple[Resource, list[dict]]], output: str, all_ns: bool,
                    multi: bool) -> None:
     objs = [o for _, group in found for o in group]
+    if output in ("yaml", "json"):      # metadata.managedFields hidden unless --show-managed-fields
+        objs = [printers.hide_managed_fields(o, bool(ctx.args.get("show-managed-fields"))) for o in objs]
     if output in ("yaml", "json"):
         body: dict = objs[0] if len(objs) == 1 and len(found) == 1 and _named(ctx) else printers.as_list(objs)
         ctx.print(printers.to_yaml(body) if output == "yaml" else printers.to_json(body))
@@ -97,27 +109,94 @@ def _named(ctx: Context) -> bool:
     return len(ctx.args.words) > 2 or any("/" in w for w in ctx.args.words[1:])
 
 
-def watch(ctx: Context, found: list[tuple[Resource, list[dict]]]) -> None:
-    """`get -w` as a bounded replay: a watch from the newest resourceVersion listed (0 when nothing was) replays
-    the changes the API server's history holds after it, one row each, and ends: the simulation stands still
-    while kubectl would wait. The watch is quiet, as the replay it stands for left no request in the trace."""
-    for res, group in found:
-        since = max((int(o["metadata"]["resourceVersion"]) for o in group), default=0)
-        ns = "" if ctx.args.get("all-namespaces") or not res.namespaced else ctx.namespace
-        for etype, obj in _replay(ctx, res, ns, since):
-            if etype == "ERROR":            # a Status: the watch could not start there (410 Expired)
-                raise APIError(obj.get("code", 500), obj.get("reason", ""), obj.get("message", ""))
-            rows = printers.print_table(res, [obj], ctx.now).splitlines()[1:]
-            ctx.print("\n".join(rows))
+def watch(ctx: Context, res: Resource, objs: list[dict], list_rv: str, output: str, all_ns: bool) -> None:
+    """`get -w` / `--watch-only` (get.go watch): print what was listed (with --watch-only nothing yet), then
+    watch from the list's resourceVersion (a named object: from 0, its replayed ADDED not printed again) and let the
+    virtual clock run, a row for each event as it comes, until the cluster settles (nothing left to do but periodic
+    work, where a real kubectl sits waiting) or --request-timeout virtual seconds pass. The watch is quiet, as the
+    polls of the other waiting commands are: the cluster's own work during it is what the trace shows."""
+    if output not in ("", "wide"):
+        raise KubectlError("--watch is supported here for table output only (-o wide or none)")
+    named = _named(ctx)
+    if named and len(objs) > 1:
+        _print_objects(ctx, [(res, objs)], output, all_ns, multi=False)
+        raise KubectlError(f"watch is only supported on individual resources and resource collections, but "
+                           f"{len(objs)} resources were found")
+    table = RememberWidths()
+    rows = [_cells(ctx, res, o, output == "wide", all_ns) for o in objs]
+    header = _cells(ctx, res, None, output == "wide", all_ns)
+    if rows and not ctx.args.get("watch-only"):     # --watch-only: the header comes with the first event's row
+        ctx.print(table.flush([header] + rows))
+    ns = "" if all_ns or not res.namespaced else ctx.namespace
+    params: dict[str, Any] = {"resourceVersion": "0" if named else list_rv}
+    if named:
+        params["fieldSelector"] = f"metadata.name={objs[0]['metadata']['name']}"
+    skip = [named]
+
+    def event(etype: str, obj: dict) -> None:
+        if etype == "ERROR":            # a Status: the watch could not go on (410 Expired)
+            raise APIError(obj.get("code", 500), obj.get("reason", ""), obj.get("message", ""))
+        if named and obj["metadata"]["name"] != objs[0]["metadata"]["name"]:
+            return
+        if skip[0]:
+            skip[0] = False
+            return
+        cells = _cells(ctx, res, obj, output == "wide", all_ns)
+        ctx.print(table.flush([header, cells] if not table.widths else [cells]))
+
+    watcher = ctx.quiet.request("watch", res, ns, callback=event, **params)
+    try:
+        follow(ctx, ctx.args.get("request-timeout"))
+    finally:
+        watcher.stop()
 
 
-def _replay(ctx: Context, res: Resource, namespace: str, since: int) -> list[tuple[str, dict]]:
-    """The events a quiet watch from `since` delivers at once (its replay), the watch then stopped."""
-    events: list[tuple[str, dict]] = []
-    watcher = ctx.quiet.request("watch", res, namespace, callback=lambda etype, obj: events.append((etype, obj)),
-                                resourceVersion=str(since))
-    watcher.stop()
-    return events
+#: how long, in virtual seconds, a follow without --request-timeout lasts at most
+FOREVER = 3600.0
+
+
+def follow(ctx: Context, request_timeout: str | None, done: Callable[[], bool] | None = None) -> None:
+    """Let the virtual clock run while kubectl holds a stream open (`get -w`, `logs -f`): for --request-timeout
+    virtual seconds when given (0: no timeout), else until the cluster settles; and never past FOREVER, nor past
+    `done()`."""
+    seconds = parse_duration(request_timeout) if request_timeout else 0.0
+    if seconds:
+        ctx.wait_until(done or (lambda: False), seconds)
+    else:
+        ctx.wait_until(lambda: ctx.cluster.loop.busy <= 0 or bool(done and done()), FOREVER)
+
+
+class RememberWidths:
+    """text/tabwriter with RememberWidths, as kubectl's watch writer: each flush pads to the widest cell seen so far
+    (minimum width 6, padding 3), so later rows keep the header's columns unless a cell is wider."""
+
+    def __init__(self) -> None:
+        self.widths: list[int] = []
+
+    def flush(self, rows: list[list[str]]) -> str:
+        for row in rows:
+            for i, cell in enumerate(row[:-1]):
+                if i >= len(self.widths):
+                    self.widths.append(6)
+                self.widths[i] = max(self.widths[i], len(cell) + 3)
+        return "".join("".join(c.ljust(self.widths[i]) if i < len(r) - 1 else c for i, c in enumerate(r)).rstrip()
+                       + "\n" for r in rows)
+
+
+def _cells(ctx: Context, res: Resource, obj: dict | None, wide: bool, all_ns: bool) -> list[str]:
+    """One table row of `obj` (None: the header), as print_table builds it."""
+    head, extra, row_fn = printers.COLUMNS.get(res.resource, (["NAME", "AGE"], [],
+                                                            lambda o, n, w: [o["metadata"]["name"],
+                                                                             printers.age(o, n)]))
+    if obj is None:
+        row = head + (extra if wide else [])
+        return (["NAMESPACE"] if all_ns else []) + row + (["LABELS"] if ctx.args.get("show-labels") else [])
+    row = row_fn(obj, ctx.now, wide)
+    if all_ns:
+        row.insert(0, obj["metadata"].get("namespace", ""))
+    if ctx.args.get("show-labels"):
+        row.append(printers.labels_string(obj["metadata"].get("labels")))
+    return row
 
 
 def _jsonpath_getter(path: str) -> Callable[[dict], Any]:
@@ -138,4 +217,4 @@ def _jsonpath_getter(path: str) -> Callable[[dict], Any]:
     return key
 
 
-__all__ = ["get", "watch"]
+__all__ = ["RememberWidths", "follow", "get", "watch"]

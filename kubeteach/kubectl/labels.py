@@ -99,7 +99,8 @@ def _patch(ctx: Context, res: Resource, name: str, field: str, values: dict[str,
     changes = {**{k: v for k, v in values.items() if current.get(k) != v},
                **{k: None for k in remove if k in current}}
     if not _dry_suffix(ctx):        # a dry run (client or server side) sends nothing; no change sends `{}`
-        ctx.client.patch(res.resource, ns, name, {"metadata": {field: changes}} if changes else {}, "merge")
+        ctx.client.patch(res.resource, ns, name, {"metadata": {field: changes}} if changes else {}, "merge",
+                         fieldManager="kubectl-label" if field == "labels" else "kubectl-annotate")
     return before != after, len(before), len(after)
 
 

@@ -247,10 +247,11 @@ class _Dumper(yaml.SafeDumper):
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     """go-yaml's stringv: literal for multi-line, double quotes where a plain scalar would resolve to another type
-    ("true", "1", ""), otherwise plain, or single quotes where the emitter can't write it plain ("a: b")."""
+    ("true", "1", "", and YAML 1.1's "y"/"n", which go-yaml v2 resolves as bools and PyYAML does not), otherwise
+    plain, or single quotes where the emitter can't write it plain ("a: b")."""
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    if value == "" or dumper.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":
+    if value in ("", "y", "Y", "n", "N") or dumper.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
@@ -265,6 +266,19 @@ def to_yaml(obj: dict) -> str:
 
 def to_json(obj: dict) -> str:
     return json.dumps(obj, indent=4) + "\n"
+
+
+def hide_managed_fields(obj: dict, show: bool = False) -> dict:
+    """What kubectl's printers print (-o yaml|json): metadata.managedFields left out unless --show-managed-fields;
+    a List's items likewise. A copy where something is left out; `obj` itself otherwise."""
+    if show or not isinstance(obj, dict):
+        return obj
+    if isinstance(obj.get("items"), list):
+        return {**obj, "items": [hide_managed_fields(i) for i in obj["items"]]}
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+    return obj
 
 
 def as_list(items: list[dict]) -> dict:

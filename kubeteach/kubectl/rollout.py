@@ -267,7 +267,7 @@ def rollout_undo(ctx: Context, res: Resource, name: str) -> int:
     patch = [{"op": "replace", "path": "/spec/template", "value": template},
              {"op": "replace", "path": "/metadata/annotations", "value": annotations}]
     try:
-        ctx.client.patch(res.resource, ns, name, patch, "json")
+        ctx.client.patch(res.resource, ns, name, patch, "json")   # rollback.go sends no fieldManager: "kubectl"
     except APIError as e:
         raise KubectlError(f"failed restoring revision {to_revision}: {e.message}") from None
     ctx.print(f"{res.kubectl_name}/{name} rolled back")
@@ -303,7 +303,7 @@ def _patch_verb(ctx: Context, res: Resource, name: str, verb: str) -> int:
         patch = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
         word = "restarted"
     try:
-        ctx.client.patch(res.resource, ctx.namespace, name, patch)
+        ctx.client.patch(res.resource, ctx.namespace, name, patch, fieldManager="kubectl-rollout")
     except APIError as e:
         raise KubectlError(f"failed to patch: {e.message}") from None
     ctx.print(f"{res.kubectl_name}/{name} {word}")

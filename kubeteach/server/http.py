@@ -29,8 +29,9 @@ from ..apiserver.fields import parse_field_selector
 from ..apiserver.resources import Resource
 from ..kubectl.manifests import YAMLToJSONError, load_yaml, yaml_problem
 from ..objects import parse_selector
-from . import discovery, protobuf
+from . import discovery, openapiv2, protobuf
 from .backend import Backend, in_worker
+from .logstream import serve_log_follow
 from .requestinfo import (
     REVIEWS,
     Route,
@@ -54,8 +55,11 @@ WORKERS = 16                               # threads serving requests against th
 
 #: what NegotiateInputSerializer accepts for a body (runtime codecs: JSON, YAML, protobuf)
 MEDIA_TYPES = ("application/json", "application/yaml", protobuf.MEDIA_TYPE)
+#: the kinds a subresource's body decodes into (others: the resource's own)
+SUBRESOURCE_KINDS = {"scale": ("autoscaling/v1", "Scale"), "eviction": ("policy/v1", "Eviction"),
+                     "binding": ("v1", "Binding")}
 PATCH_TYPES = {"application/strategic-merge-patch+json": "strategic", "application/merge-patch+json": "merge",
-               "application/json-patch+json": "json"}
+               "application/json-patch+json": "json", "application/apply-patch+yaml": "apply"}
 
 
 def status_body(err: APIError) -> dict:
@@ -70,6 +74,15 @@ def status_body(err: APIError) -> dict:
 
 def json_response(code: int, body: Any) -> web.Response:
     return web.Response(status=code, body=json.dumps(body).encode(), content_type="application/json")
+
+
+def negotiated(request: web.BaseRequest, code: int, body: Any) -> web.Response:
+    """JSON, or protobuf when the client's Accept prefers it and the body's kind has a message (protobuf.py)."""
+    if protobuf.preferred(request.headers.get("Accept", "")):
+        raw = protobuf.encode(body)
+        if raw is not None:
+            return web.Response(status=code, body=raw, content_type=protobuf.MEDIA_TYPE)
+    return json_response(code, body)
 
 
 def text_response(code: int, text: str) -> web.Response:
@@ -93,7 +106,7 @@ class API:
         try:
             return await self.serve(request)
         except APIError as err:
-            return json_response(err.code, status_body(err))
+            return negotiated(request, err.code, status_body(err))
         except (ConnectionError, asyncio.CancelledError):
             raise
         except Exception:                                   # noqa: BLE001 - a bug answers as a Go panic does
@@ -117,11 +130,12 @@ class API:
             raise APIError(500, "", str(err.__cause__ or err) or "unexpected EOF") from None
         return bytes(data)
 
-    def decode(self, request: web.BaseRequest, raw: bytes) -> Any:
-        """A body in one of MEDIA_TYPES (empty Content-Type: JSON, as NegotiateInputSerializer defaults)."""
+    def decode(self, request: web.BaseRequest, raw: bytes, into: tuple[str, str] = ("", "")) -> Any:
+        """A body in one of MEDIA_TYPES (empty Content-Type: JSON, as NegotiateInputSerializer defaults); `into` is
+        the (apiVersion, kind) a protobuf body decodes into."""
         ctype = media_type(request)
         if ctype == protobuf.MEDIA_TYPE:
-            return protobuf.decode(raw)
+            return protobuf.decode(raw, into)
         if ctype == "application/yaml":     # sigs.k8s.io/yaml, as kubectl reads manifests: no bombs, plain JSON out
             try:
                 return load_yaml(raw.decode("utf-8"))
@@ -150,6 +164,8 @@ class API:
         creds = credentials(request)
         if await self.call(self.app.cluster.api.authn.authenticate, creds) is None:
             raise APIError(401, "Unauthorized", "Unauthorized")
+        if path.rstrip("/") == "/openapi/v2" and method in ("GET", "HEAD"):
+            return self.openapi_v2(request.headers.get("Accept", ""))
         answer = self.non_resource(path)
         target = route(path) if answer is None else None
         if answer is not None or isinstance(target, str):
@@ -166,28 +182,28 @@ class API:
                 raise generic_error(405)
             self.check_media_type(request)
             raw = await self.read_body(request)
-            body = self.decode(request, raw) if raw else None
-            return json_response(201, await self.review(request, review, creds, body))
+            body = self.decode(request, raw, (review.api_version, review.kind)) if raw else None
+            return negotiated(request, 201, await self.review(request, review, creds, body))
         return await self.resource_request(request, target, query, creds)
 
     def non_resource(self, path: str) -> dict | None:
-        """/version, /api, /apis, /apis/<group>, /openapi/v3[/<gv>]; None for anything else."""
-        path = path.rstrip("/") or "/"
-        if path == "/version":
-            return discovery.version()
-        if path == "/api":
-            return discovery.api_versions(f"{self.app.address}:{self.app.port}")
-        if path == "/apis":
-            return discovery.api_groups()
-        if path.startswith("/apis/") and path.count("/") == 2:
-            return discovery.api_group(path.split("/")[2]) or _raise(not_found_path())
-        if path == "/openapi/v3":
-            return discovery.openapi_index()
-        if path.startswith("/openapi/v3/"):
-            rel = path[len("/openapi/v3/"):]
-            gv = rel[len("api/"):] if rel.startswith("api/") else rel[len("apis/"):]
-            return discovery.openapi_document(gv) or _raise(not_found_path())
-        return None
+        """/version, /api, /apis, /apis/<group>, /openapi/v3[/<gv>], /openapi/v2 (apiserver/discovery.py answers
+        them for the embedded kubectl too); None for anything else."""
+        try:
+            return discovery.get(path, f"{self.app.address}:{self.app.port}")
+        except KeyError:
+            return _raise(not_found_path())
+
+    @staticmethod
+    def openapi_v2(accept: str) -> web.Response:
+        """/openapi/v2 as kube-openapi's handler serves it: JSON or gnostic protobuf by Accept, else 406."""
+        media = openapiv2.negotiate(accept)
+        if media is None:
+            return web.Response(status=406)
+        if media == openapiv2.JSON:
+            return json_response(200, discovery.get("/openapi/v2"))
+        # both protobuf media types are answered as the one without "@", which is not valid in a Content-Type
+        return web.Response(status=200, body=openapiv2.document_proto(), content_type=openapiv2.PROTOBUF_ALT)
 
     # --- the review endpoints -----------------------------------------------------------------------------------
 
@@ -224,7 +240,7 @@ class API:
                 verb, res, r.namespace if res.namespaced else "", r.name, r.subresource, None, creds,
                 actor(request), {}, verbose=True, **imp))
         if verb in ("create", "update", "patch"):
-            for key in ("fieldValidation", "dryRun"):
+            for key in ("fieldValidation", "dryRun", "fieldManager", "force"):
                 if key in query:
                     params[key] = query[key]
             if verb == "patch":
@@ -235,7 +251,9 @@ class API:
             else:
                 self.check_media_type(request)
             raw = await self.read_body(request)
-            body = self.decode(request, raw) if raw else None
+            body = apply_body(raw) if params.get("patchType") == "apply" else \
+                self.decode(request, raw, SUBRESOURCE_KINDS.get(r.subresource, (res.api_version, res.kind))) \
+                if raw else None
         elif verb in ("delete", "deletecollection"):
             self.delete_options(request, query, params, await self.read_body(request))
         if r.subresource == "log":
@@ -247,11 +265,13 @@ class API:
         if verb == "watch":
             return await serve_watch(self.app, self.pool, request, r, query, params, fields, creds)
         req = Request(verb, res, r.namespace if res.namespaced else "", r.name, r.subresource, body, creds,
-                      actor(request), params, verbose=True, **imp)
+                      actor(request), params, verbose=True, user_agent=request.headers.get("User-Agent", ""), **imp)
+        if r.subresource == "log" and verb == "get" and query.get("follow") == "true":
+            return await serve_log_follow(self.app, self.pool, request, req)
         result = await self.call(self.respond, req, query, request.headers.get("Accept", ""))
         if isinstance(result, str):
             return text_response(200, result)
-        return json_response(201 if verb == "create" else 200, result)
+        return negotiated(request, 201 if verb == "create" or params.get("created") else 200, result)
 
     def list_params(self, r: Route, query: dict[str, str], params: dict[str, Any]) -> list:
         """ListOptions from the query, in the parameter codec's order; 400 BadRequest for what it cannot parse."""
@@ -337,6 +357,20 @@ class API:
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                 "details": {"name": req.name, "group": req.resource.group, "kind": req.resource.resource,
                             "uid": m.get("uid", "")}}
+
+
+def apply_body(raw: bytes) -> Any:
+    """An apply patch's YAML (yaml.Unmarshal in patch.go's applyPatcher); what cannot be read becomes the 400 the
+    handler answers once the patch options are checked."""
+    try:
+        return load_yaml(raw.decode("utf-8")) if raw.strip() else {}
+    except UnicodeDecodeError:
+        problem = "yaml: invalid leading UTF-8 octet"
+    except yaml.YAMLError as err:
+        problem = yaml_problem(err)
+    except YAMLToJSONError as err:
+        problem = str(err)
+    return bad_request(f"error decoding YAML: error converting YAML to JSON: {problem}")
 
 
 def _json_kind(value: Any) -> str:

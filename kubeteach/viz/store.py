@@ -16,16 +16,20 @@ from .render import html_table, plural, text_table
 
 
 def object_yaml(obj: dict | None) -> str:
-    """An object as kubectl prints it with `-o yaml` (keys sorted, Go-style quoting); "" for None."""
+    """An object as kubectl prints it with `-o yaml` (keys sorted, Go-style quoting, metadata.managedFields left
+    out as kubectl leaves them out without --show-managed-fields); "" for None."""
+    if obj and "managedFields" in (obj.get("metadata") or {}):
+        obj = {**obj, "metadata": {k: v for k, v in obj["metadata"].items() if k != "managedFields"}}
     return to_yaml(obj) if obj else ""
 
 
 def object_diff(before: dict | None, after: dict | None, before_name: str = "before", after_name: str = "after"
                 ) -> str:
-    """Unified diff of two objects' YAML ("" when they are equal); None stands for "no object"."""
-    lines = difflib.unified_diff(object_yaml(before).splitlines(), object_yaml(after).splitlines(),
-                                 before_name, after_name, lineterm="")
-    return "\n".join(lines) + "\n" if before != after else ""
+    """Unified diff of two objects' YAML as `object_yaml` prints them ("" when that is equal); None stands for
+    "no object"."""
+    old, new = object_yaml(before), object_yaml(after)
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), before_name, after_name, lineterm="")
+    return "\n".join(lines) + "\n" if old != new or (before is None) != (after is None) else ""
 
 
 def _writer(cluster: Any, rev: int) -> str:
