@@ -115,7 +115,9 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
         pods = ", ".join(_pod_name(r) for r in f.pods_created if str(r.object).endswith(rs["rs"])) or "its pods"
         steps.append(("controllers",
                       f"The deployment-controller in kube-controller-manager sees the new Deployment through its "
-                      f"informer, hashes the pod template (pod-template-hash {rs['hash']}) and creates ReplicaSet "
+                      f"informer, hashes the pod template (pod-template-hash {rs['hash']}; kubeteach hashes the "
+                      f"template's canonical JSON where Kubernetes hashes a spew dump of the Go struct with FNV-32a, "
+                      f"so a real cluster gives the same template another suffix) and creates ReplicaSet "
                       f"{rs['rs']} with revision {rs.get('revision', '1')} ({phrase('deployment:math', rs)}). The "
                       f"replicaset-controller sees the ReplicaSet and creates {pods}, owned by it through "
                       f"ownerReferences; a new pod has no spec.nodeName yet."))

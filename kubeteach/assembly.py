@@ -27,7 +27,7 @@ from .etcd import Etcd
 from .journal import Journal, journaled
 from .kubelet import Kubelet
 from .loop import Component, Loop, ProgressBar, RunResult
-from .objects import Randomness, deep_copy, parse_selector, timestamp
+from .objects import Randomness, deep_copy, parse_selector, parse_timestamp, timestamp
 from .scheduler import Scheduler
 from .scheduler.scheduler import SCHEDULER_NAME
 from .trace import Record, Trace
@@ -259,7 +259,8 @@ class Assembly:
     def events(self, namespace: str | None = "default") -> list[dict]:
         """Event objects, oldest first by lastTimestamp (as `kubectl get events --sort-by=.lastTimestamp`)."""
         evs = self.list("events", namespace)
-        return sorted(evs, key=lambda e: (e.get("lastTimestamp") or e.get("eventTime") or "",
+        return sorted(evs, key=lambda e: (int(parse_timestamp(e.get("lastTimestamp") or e.get("eventTime") or
+                                                              "1970-01-01T00:00:00Z")),   # eventTime: to the second
                                           e["metadata"].get("creationTimestamp", ""),
                                           int(e["metadata"]["resourceVersion"])))
 

@@ -75,9 +75,78 @@ class EventRecorder:
                 ev["metadata"]["name"] = f"{m['name']}.{nanos:x}"
 
 
+#: events.k8s.io recorder: how long an isomorphic event is remembered without a new occurrence (finishTime)
+FINISH_TIME = 6 * 60.0
+
+
+class EventsRecorder:
+    """The events.k8s.io recorder (client-go/tools/events), kube-scheduler's: events.k8s.io/v1 Events with eventTime
+    (microseconds), reportingController and reportingInstance (`<controller>-<hostname>`), action and note.
+
+    An isomorphic event (same action, reason, controller, regarding object at the same resourceVersion, note)
+    becomes a series: the second one PATCHes `series: {count: 2, lastObservedTime}`; one not seen for 6 minutes
+    (finishTime) is forgotten, so the next occurrence is a new Event. Approximation: client-go writes later counts
+    with its 6-minute series refresh and forgets in a 6-minute sweep; kubeteach patches each occurrence at once and
+    forgets at the next occurrence."""
+
+    def __init__(self, client: Client, reporting_controller: str, reporting_instance: str, record=None):
+        self.client, self.controller, self.instance = client, reporting_controller, reporting_instance
+        self.record = record
+        self._cache: dict[tuple, dict] = {}
+        self._seen_at: dict[tuple, float] = {}     # when each isomorphic event was last observed
+        self._names: set[str] = set()
+
+    def eventf(self, regarding: dict, etype: str, reason: str, action: str, note: str) -> None:
+        """Emit one Event about `regarding` (Eventf's regarding, eventtype, reason, action, note; no related)."""
+        m = regarding["metadata"]
+        now = self.client.api.now()
+        ref = {k: v for k, v in (
+            ("kind", regarding.get("kind")), ("namespace", m.get("namespace")), ("name", m["name"]),
+            ("uid", m.get("uid")), ("apiVersion", regarding.get("apiVersion")),
+            ("resourceVersion", m.get("resourceVersion"))) if v}
+        if self.record:
+            where = f"{m['namespace']}/{m['name']}" if m.get("namespace") else m["name"]
+            self.record("event", f"{regarding.get('kind', '')} {where}", type=etype, reason=reason, message=note)
+        key = (action, reason, self.controller, tuple(sorted(ref.items())), note)
+        prev = self._cache.get(key)
+        if prev is not None and now - self._seen_at[key] > FINISH_TIME:
+            prev = None                         # finishSeries dropped it: this occurrence starts a new Event
+        self._seen_at[key] = now
+        if prev is not None:
+            series = prev.get("series") or {"count": 1}
+            prev["series"] = {"count": series["count"] + 1, "lastObservedTime": micro_timestamp(now)}
+            try:
+                self.client.patch("events.events.k8s.io", prev["metadata"]["namespace"], prev["metadata"]["name"],
+                                  {"series": prev["series"]})
+                return
+            except APIError:
+                del prev["series"]              # the event is gone: create it afresh, as recordEvent does
+        nanos = unix_nano(now)
+        ns = m.get("namespace") or "default"
+        while f"{m['name']}.{nanos:x}" in self._names:
+            nanos += 1
+        ev = {"apiVersion": "events.k8s.io/v1", "kind": "Event",
+              "metadata": {"name": f"{m['name']}.{nanos:x}", "namespace": ns},
+              "eventTime": micro_timestamp(now), "reportingController": self.controller,
+              "reportingInstance": self.instance, "action": action, "reason": reason, "regarding": ref,
+              "note": note, "type": etype}
+        for _ in range(100):        # on the virtual clock another component may have used this nanosecond
+            self._names.add(ev["metadata"]["name"])
+            try:
+                self.client.create("events.events.k8s.io", ev, ns)
+            except APIError as err:
+                if err.reason != "AlreadyExists":
+                    return
+                nanos += 1
+                ev["metadata"]["name"] = f"{m['name']}.{nanos:x}"
+                continue
+            self._cache[key] = ev
+            return
+
+
 def _event_line(f: dict) -> str:
     return f"event {f['type']} {f['reason']} on {f['object']}: {f['message']}"
 
 
 narrative({"event": _event_line})
-__all__ = ["EventRecorder", "micro_timestamp"]
+__all__ = ["EventRecorder", "EventsRecorder", "micro_timestamp"]

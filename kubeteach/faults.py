@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .kubelet.images import remove_tag
 from .objects import split_key
 from .trace import narrative
 
@@ -92,18 +93,10 @@ class Faults:
             self.cluster.loop.start(f"kubelet/{node}")
 
     def break_image(self, image: str) -> None:
-        """Remove `name:tag` (or the whole image `name`) from the registry, so pulls of it fail as not found."""
+        """Remove `name:tag` (or the whole image `name`) from the registry, so pulls of it fail as not found
+        (kubelet/images.py: the registry's `removed` tags)."""
         name, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "")
-        entry = self.cluster.images.get(name)
-        if entry is None:
-            raise KeyError(f"image {name!r} is not in the registry")
-        if tag:
-            tags = [str(t) for t in entry.get("tags", [])]
-            if tag not in tags:
-                raise KeyError(f"image {name}:{tag} is not in the registry")
-            entry["tags"] = [t for t in entry.get("tags", []) if str(t) != tag]
-        else:
-            del self.cluster.images[name]
+        remove_tag(self.cluster.images, name, tag)
         self.record("fault-break-image", image, whole=not tag)
 
     def exhaust_ips(self, node: str) -> int:

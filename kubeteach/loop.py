@@ -8,7 +8,9 @@ and Reset): a copied entry calls the copied component. Entries are "work" (what 
 
 `step`, `run`, `run(seconds=)`, `wait_until` and `boot` share one pop-and-run path (`_advance`). An entry that
 raises is that component's failure, not the loop's: it is recorded (`work-failed`) and the work runs again after
-a per-item exponential back-off (`backoff`), as a client-go work queue requeues a key that failed.
+a per-item exponential back-off (`backoff`), as a client-go work queue requeues a key that failed. Every unit of
+work leaves at least one record (a sync that finds nothing to do says so: that is level-triggered
+reconciliation); one that leaves none is a component bug, recorded as `work-silent` and counted as a failure.
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ class Loop:
         self._seq = 0
         self.busy = 0          # live "work" entries in the heap
         self.trace = trace if trace is not None else Trace()
-        self.errors: list[Record] = []                 # the "work-failed" records
+        self.errors: list[Record] = []                 # the "work-failed" and "work-silent" records
         self.components: dict[str, Component] = {}    # the switches, by name
         self._step_records: list[Record] | None = None
 
@@ -173,6 +175,11 @@ class Loop:
         if self._step_records is not None:
             self._step_records.append(rec)
         return rec
+
+    def recorded(self) -> int:
+        """How many records the running unit of work has left so far (0 outside one): a sync ends with a "nothing
+        to do" record when it is still 0."""
+        return len(self._step_records) if self._step_records is not None else 0
 
     def component(self, name: str) -> Component:
         """The switch `name` (made on first use)."""
@@ -288,9 +295,19 @@ class Loop:
             getattr(entry.target, entry.handler)(*entry.args)
         except Exception as err:                    # noqa: BLE001 - any component bug; KeyboardInterrupt passes
             self._failed(entry, err, seq)
+        else:
+            if not records:
+                self._silent(entry)
         finally:
             self._step_records = None
         return records
+
+    def _silent(self, entry: Entry) -> None:
+        """A unit of work that left no record: a component bug (every sync says what it did or that it found
+        nothing to do), recorded and counted with the failures so tests catch it."""
+        actor = entry.component.name.removeprefix("kube-controller-manager/")
+        self.errors.append(self.record(actor, "work-silent", entry.name(), kind="SilentWork"))
+        FAILING.add(self)
 
     def _failed(self, entry: Entry, err: Exception, seq: int) -> None:
         """Record a component's failure; retry its work after a back-off (a work queue has requeued its key)."""
@@ -403,4 +420,6 @@ def _failed(f: dict) -> str:
     return f"{f['object']} failed: {f['kind']}: {f['error']} (at {f['where']}); retry {f['attempt']} in {f['delay']:g}s"
 
 
-narrative({"work-failed": _failed})
+narrative({"work-failed": _failed,
+           "work-silent": "{object} ran and left no trace record (a component bug: a sync records what it did, or "
+                          "that it found nothing to do)"})

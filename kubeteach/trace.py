@@ -30,6 +30,17 @@ def phrase(name: str, facts: dict, lang: str | None = None) -> str:
     return tmpl(facts) if callable(tmpl) else tmpl.format(**facts)
 
 
+def _nothing_to_do(f: dict) -> str:
+    head = f"{f['pass']} {f['object']}".strip() if f.get("pass") else f"sync {f['object']}"
+    return f"{head}: nothing to do: " + phrase(f"nothing-to-do:{f['why']}", f)
+
+
+#: a sync (or a periodic pass, named by the fact `pass`) that found the world as it should be says so
+#: (level-triggered reconciliation: the common case); `why` names the phrase `nothing-to-do:<why>` its component
+#: registers, over the record's facts
+NARRATIVES["en"]["nothing-to-do"] = _nothing_to_do
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     """`1 pod`, `3 pods`: English count and noun (templates of other languages need no such helper)."""
     return f"{n} {word if n == 1 else many or word + 's'}"

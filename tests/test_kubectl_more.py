@@ -225,6 +225,7 @@ Node:             node-1/172.18.0.2
 Start Time:       Thu, 01 Jan 2026 00:00:01 +0000
 Labels:           app=nginx
                   pod-template-hash={HASH_OLD}
+                  topology.kubernetes.io/zone=zone-a
 Annotations:      <none>
 Status:           Running
 IP:               10.244.1.2

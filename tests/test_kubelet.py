@@ -98,7 +98,8 @@ def test_second_pod_finds_the_image_and_gets_the_next_address(cluster):
     c.run()
     assert c.now == start                              # no pull this time
     assert c.get("pod", "b")["status"]["podIP"] == "10.244.1.3"
-    assert ("Normal", "Pulled", 'Container image "nginx:1.25" already present on machine') in events_of(c, "b")
+    assert ("Normal", "Pulled", 'Container image "nginx:1.25" already present on machine and can be accessed '
+            "by the pod") in events_of(c, "b")
     assert not any(r == "Pulling" for _, r, _ in events_of(c, "b"))
 
 

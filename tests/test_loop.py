@@ -22,6 +22,8 @@ class Worker:
 
     def work(self, what: object) -> None:
         self.ran.append(what)
+        if self.loop is not None:
+            self.loop.record("worker", "did", str(what))
 
     def nothing(self) -> None:
         pass
@@ -29,6 +31,7 @@ class Worker:
     def beat(self) -> None:
         """Periodic work that schedules its own next run."""
         self.ran.append(self.loop.now)
+        self.loop.record("worker", "beat")
         self.loop.schedule(10.0, self.comp, self, "beat", kind="periodic")
 
 
@@ -44,10 +47,11 @@ def test_entries_run_in_time_then_fifo_order():
 
 
 def test_an_entry_is_data_a_method_name_and_its_arguments():
-    loop, comp, w = Loop(), Component("x"), Worker()
+    loop, comp = Loop(), Component("x")
+    w = Worker(loop)
     entry = loop.schedule(1.0, comp, w, "work", ("default", "nginx"), label="x default/nginx")
     assert entry.target is w and entry.handler == "work" and entry.args == (("default", "nginx"),)
-    assert loop.step() == [] and w.ran == [("default", "nginx")]
+    assert [r.action for r in loop.step()] == ["did"] and w.ran == [("default", "nginx")]
 
 
 def test_only_work_keeps_the_loop_busy():
@@ -174,7 +178,7 @@ def test_periodic_work_runs_only_when_time_is_advanced(bare):
 
 
 def test_stop_and_start_a_component(bare):
-    comp, w = bare.component("kube-controller-manager/test-controller"), Worker()
+    comp, w = bare.component("kube-controller-manager/test-controller"), Worker(bare.loop)
     bare.stop("kube-controller-manager")
     assert not comp.running
     bare.loop.schedule(0.0, comp, w, "work", 1)

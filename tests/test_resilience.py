@@ -84,6 +84,7 @@ def test_a_component_error_outside_a_queue_is_retried_until_it_passes():
             calls.append(c.now)
             if len(calls) <= 3:
                 raise RuntimeError(f"flaky {len(calls)}")
+            c.loop.record("kube-scheduler", "probe-passed")
 
     start = c.now
     c.loop.schedule(1.0, c.component("kube-scheduler"), Probe(), "flaky", kind="periodic",

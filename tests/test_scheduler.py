@@ -9,8 +9,8 @@ from kubeteach.cluster import Cluster
 from kubeteach.scheduler import num_feasible_nodes_to_find
 from kubeteach.trace import phrase
 
-INSUFFICIENT_CPU = ("0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
-                    "3 No preemption victims found for incoming pod..")
+INSUFFICIENT_CPU = ("0/3 nodes are available: 3 Insufficient cpu. no new claims to deallocate, preemption: "
+                    "0/3 nodes are available: 3 No preemption victims found for incoming pod.")
 
 
 def make(seed=0, nodes=None):
@@ -46,7 +46,7 @@ def condition(obj, ctype):
 
 
 def scheduled_events(c):
-    return [(e["reason"], e["message"]) for e in c.events() if e["source"]["component"] == "default-scheduler"]
+    return [(e["reason"], e["message"]) for e in c.events() if e["reportingComponent"] == "default-scheduler"]
 
 
 def test_pod_is_bound_with_scheduled_event_and_trace():
@@ -120,11 +120,13 @@ def test_insufficient_cpu_fit_error():
     assert d.filters["node-2"]["NodeResourcesFit"].describe() == "Insufficient cpu"
     assert "NodeResourcesFit" in d.filters["node-2"] and "VolumeBinding" not in d.filters["node-2"]
     assert s.queue.pending()["unschedulablePods"] == ["default/huge"]
-    # nothing changed: later flushes retry, but patch nothing new and the event only counts up
+    # nothing changed: later flushes retry, but patch nothing new; the events.k8s.io recorder keys an event on the
+    # pod's resourceVersion too, so the first condition patch starts a new event and the third attempt makes it a series
     c.run(seconds=601)
     assert len(s.decisions["default/huge"]) == 3
-    (ev,) = [e for e in c.events() if e["reason"] == "FailedScheduling"]
-    assert ev["count"] == 3
+    first, second = [e for e in c.events() if e["reason"] == "FailedScheduling"]
+    assert "series" not in first and second["series"]["count"] == 2
+    assert first["involvedObject"]["resourceVersion"] != second["involvedObject"]["resourceVersion"]
 
 
 def test_untolerated_taint_filter_and_toleration():
@@ -136,9 +138,9 @@ def test_untolerated_taint_filter_and_toleration():
     create(c, pod("x", cpu="1200m"))
     c.run()
     message = c.get("pod", "x")["status"]["conditions"][0]["message"]
-    assert message == ("0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. "
-                       "preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, "
-                       "2 No preemption victims found for incoming pod..")
+    assert message == ("0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient cpu. "
+                       "no new claims to deallocate, preemption: 0/3 nodes are available: 1 Preemption is not "
+                       "helpful for scheduling, 2 No preemption victims found for incoming pod.")
     row = s.decisions["default/x"][-1].filters["node-1"]
     assert list(row) == ["NodeUnschedulable", "NodeName", "TaintToleration"]
     assert row["TaintToleration"].code == "UnschedulableAndUnresolvable"
@@ -162,8 +164,8 @@ def test_all_nodes_tainted_preemption_not_helpful():
     create(c, pod("p"))
     c.run()
     assert scheduled_events(c) == [("FailedScheduling", "0/3 nodes are available: 3 node(s) had untolerated "
-                                    "taint {node-role.kubernetes.io/control-plane: }. preemption: 0/3 nodes are available: 3 Preemption is not "
-                                    "helpful for scheduling..")]
+                                    "taint(s). no new claims to deallocate, preemption: 0/3 nodes are available: "
+                                    "3 Preemption is not helpful for scheduling.")]
 
 
 def test_node_selector_and_preferred_affinity():
@@ -181,7 +183,8 @@ def test_node_selector_and_preferred_affinity():
     assert d.scores["node-3"]["NodeAffinity"].weighted == 200
     assert c.get("pod", "pref")["spec"]["nodeName"] == "node-3"
     assert s.decisions["default/nowhere"][-1].message.startswith(
-        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption:")
+        "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. no new claims to "
+        "deallocate, preemption:")
 
 
 def test_host_port_conflict():
@@ -194,7 +197,8 @@ def test_host_port_conflict():
     nodes = sorted(c.get("pod", f"hp{i}")["spec"].get("nodeName") or "-" for i in range(4))
     assert nodes == ["-", "node-1", "node-2", "node-3"]
     assert ("FailedScheduling", "0/3 nodes are available: 3 node(s) didn't have free ports for the requested "
-            "pod ports. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..") \
+            "pod ports. no new claims to deallocate, preemption: 0/3 nodes are available: 3 No preemption victims "
+            "found for incoming pod.") \
         in scheduled_events(c)
 
 
@@ -282,7 +286,7 @@ def test_unschedulable_pod_is_retried_when_a_node_is_added():
     p = c.get("pod", "big")                   # TaintNodesByCondition: a new node is not-ready:NoSchedule at first
     assert not p["spec"].get("nodeName") and c.now == 1.0      # the retry waited out the 1 s back-off
     assert condition(p, "PodScheduled")["message"].startswith(
-        "0/4 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }, 3 Insufficient cpu.")
+        "0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Insufficient cpu.")
     edit_node(c, "node-4", lambda n: n["spec"].pop("taints"))    # what the node lifecycle does once it is Ready
     assert any("NodeTaintChange node-4 may help 1 unschedulable pod(s): default/big -> backoffQ" in str(r)
                for r in c.trace)
@@ -314,8 +318,7 @@ def test_unbound_immediate_pvc_then_bound():
     create(c, pod("db", volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]))
     c.run()
     assert condition(c.get("pod", "db"), "PodScheduled")["message"] == (
-        "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are "
-        "available: 3 Preemption is not helpful for scheduling..")
+        "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. not found")
     admin.create("persistentvolumes", {
         "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pv-data"},
         "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "standard",
@@ -366,8 +369,8 @@ def test_a_fit_error_is_a_status_with_its_diagnosis_and_no_host():
     assert {n: st.reasons for n, st in diagnosis.node_to_status.items()} == \
         {f"node-{i}": ("Insufficient cpu",) for i in (1, 2, 3)}
     assert diagnosis.unschedulable_plugins == {"NodeResourcesFit"} and diagnosis.pre_filter_msg == ""
-    assert diagnosis.post_filter_msg == "preemption: 0/3 nodes are available: 3 No preemption victims found for " \
-                                        "incoming pod."
+    assert diagnosis.post_filter_msg == "no new claims to deallocate, preemption: 0/3 nodes are available: " \
+                                        "3 No preemption victims found for incoming pod."
     assert not s.cache.assumed
 
 

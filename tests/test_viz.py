@@ -297,11 +297,11 @@ def test_scheduler_table_text_and_html(monkeypatch):
     assert rows["Filter NodePorts"][2:] == ["skip", "skip", "skip"]          # PreFilter said Skip
     score = next(line for line in text if line.startswith("Score TaintToleration (x3)"))
     assert score.split("  ")[-1] == "0 -> 100 x3 = 300" and score.count("0 -> 100 x3 = 300") == 3
-    assert rows["total"][1:] == ["394", "394", "394"]
+    assert rows["total"][1:] == ["594", "594", "594"]         # PodTopologySpread's system defaults: 100 x2 each
     sel = next(line for line in text if line.startswith("selected"))
     header = next(line for line in text if line.startswith("plugin"))
     assert sel.index("<- selected") == header.index(node)        # the mark sits under the winner's column
-    assert text[-1] == f"reservoir sampling among 3 nodes tied at 394 (2 draws) picked {node}"
+    assert text[-1] == f"reservoir sampling among 3 nodes tied at 594 (2 draws) picked {node}"
     html = t._repr_html_()
     assert html.count("<tr>") == len(t.rows()) and "background:#e6f4ea;" in html
     with pytest.raises(KeyError, match="no scheduling attempt"):

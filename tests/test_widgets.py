@@ -104,9 +104,9 @@ def test_step_draws_the_new_replicaset_and_pod_in_the_graph(lesson):
     assert len(rs) == 1 and f"ReplicaSet {rs[0]}" in html.unescape(s.graph_view.value)
     assert 'stroke="#d62728"' in svg_node(s.graph_view.value, f"ReplicaSet/default/{rs[0]}")   # highlighted
     s.step_button.click()                                                   # a unit that writes nothing
-    assert s.last_records == [] and s.cluster.etcd.revision == s.since
+    assert [r.action for r in s.last_records] == ["nothing-to-do"] and s.cluster.etcd.revision == s.since
     assert 'stroke="#d62728"' not in svg_node(s.graph_view.value, f"ReplicaSet/default/{rs[0]}")
-    assert "(this unit of work left no trace records)" in s.records_view.value
+    assert "sync default/nginx: nothing to do: " in s.records_view.value and "1 unit of work, 1 trace record" in s.status.value
     step_until(s, "create-pods")
     pods = names(s.cluster, "pods")
     assert len(pods) == 1 and f"Pod {pods[0]}" in html.unescape(s.graph_view.value)

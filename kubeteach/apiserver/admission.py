@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..objects import Randomness, annotations_of
+from . import podtopologylabels
 from .errors import APIError, forbidden
 from .registry import Storage
 from .request import Request
@@ -184,13 +185,18 @@ MUTATING = (
     Plugin("DefaultTolerationSeconds", default_toleration_seconds),
     Plugin("DefaultStorageClass", default_storage_class),
     Plugin("StorageObjectInUseProtection", storage_object_in_use_protection),
+    Plugin("PodTopologyLabels", podtopologylabels.admit_pod),
 )
+
+#: the plugins that handle a pods/binding create (the others look at Pods, not Bindings)
+BINDING = (Plugin("PodTopologyLabels", podtopologylabels.admit_binding),)
 
 
 def admit(api: AdmissionServer, req: Request, obj: dict) -> list[tuple[str, dict]]:
-    """Run the mutating plugins in order; returns (plugin, the facts of what it did) for those that did something."""
+    """Run the mutating plugins in order; returns (plugin, the facts of what it did) for those that did something.
+    A pods/binding create runs the plugins that handle Bindings."""
     notes = []
-    for plugin in MUTATING:
+    for plugin in BINDING if req.subresource == "binding" else MUTATING:
         note = plugin.admit(api, req, obj)
         if note is not None:
             notes.append((plugin.name, note))

@@ -334,3 +334,13 @@ KINDS: dict[str, S] = {
                                     acquireTime=TIME, renewTime=TIME, leaseTransitions=I32,
                                     strategy=T("v1.CoordinatedLeaseStrategy"))),
 }
+
+#: kinds whose name another group's kind already has, by (group, kind): events.k8s.io/v1 Event is a view of the core
+#: Event (eventsv1.py converts bodies before the decoder sees them); its own Go type is what OpenAPI describes
+GROUP_KINDS: dict[tuple[str, str], S] = {
+    ("events.k8s.io", "Event"): _kind(
+        "Event", "v1", eventTime=TIME, series=mk("v1.EventSeries", count=I32, lastObservedTime=TIME),
+        reportingController=STR, reportingInstance=STR, action=STR, reason=STR, regarding=OBJECT_REF,
+        related=OBJECT_REF, note=STR, type=STR, deprecatedSource=mk("v1.EventSource", "component host"),
+        deprecatedFirstTimestamp=TIME, deprecatedLastTimestamp=TIME, deprecatedCount=I32),
+}

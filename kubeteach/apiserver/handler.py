@@ -19,6 +19,7 @@ from . import (
     decoding,
     defaults,
     escalation,
+    eventsv1,
     managedfields,
     reviews,
     schema,
@@ -109,6 +110,8 @@ class APIServer(WatchFanOut):
             return None
         if req.subresource in CONNECT_SUBRESOURCES:
             return self._connect(req, log)
+        if eventsv1.is_events_v1(req.resource):    # served from the core Events' storage, converted
+            return eventsv1.serve(req, lambda core: getattr(self, f"_{core.verb}")(core, log))
         handler = getattr(self, f"_{req.verb}")
         return handler(req, log)
 
@@ -363,12 +366,16 @@ class APIServer(WatchFanOut):
 
     def _bind(self, req: Request, log: Callable[..., None]) -> dict:
         """BindingREST.Create: the pod gets its node (subresources.assign_pod), once."""
-        target = (req.body or {}).get("target", {}).get("name", "")
+        binding = deep_copy(req.body or {})
+        target = binding.get("target", {}).get("name", "")
+        notes = admission.admit(self, req, binding)           # PodTopologyLabels: the node's zone onto the Binding
+        log("kube-apiserver", "admitted", "", kind="Binding", defaulted=[], plugins=notes)
         pod, kv = self.storage.get(req.resource, req.namespace, req.name)
-        subresources.assign_pod(pod, req.name, target, req.body or {}, self.now)
+        subresources.assign_pod(pod, req.name, target, binding, self.now)
         updated, new_kv = self._write(lambda: self.storage.update(req.resource, pod, kv, False))
         log("etcd", "stored", new_kv.key, op="bound", revision=new_kv.mod_revision, version=new_kv.version,
-            generated="", node=target, watchers=self._delivered, verbose=req.verbose)
+            generated="", node=target, labels=(binding.get("metadata") or {}).get("labels") or {},
+            watchers=self._delivered, verbose=req.verbose)
         return {"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 201}
 
     def _update_scale(self, req: Request, old: dict, log: Callable[..., None], patched: bool = False) -> dict:

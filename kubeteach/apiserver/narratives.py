@@ -45,7 +45,8 @@ def _stored(f: dict) -> str:
     elif op == "updated":
         extra = f" (updated, version {f['version']})"
     elif op == "bound":
-        extra = f" (bound to {f['node']})"
+        labels = ", ".join(f"{k}={v}" for k, v in (f.get("labels") or {}).items())
+        extra = f" (bound to {f['node']}" + (f"; labels {labels} copied from the Binding" if labels else "") + ")"
     elif op == "marked-for-deletion":
         why = f"finalizers {', '.join(f['finalizers'])}" if f.get("finalizers") else \
             f"grace period {f.get('grace')}s"
@@ -105,6 +106,8 @@ narrative({
                                                      f"{f['seconds']}s"),
     "admission:DefaultStorageClass": 'storageClassName "{storage_class}"',
     "admission:StorageObjectInUseProtection": "finalizer {finalizer}",
+    "admission:PodTopologyLabels": lambda f: (", ".join(f"{k}={v}" for k, v in f["labels"].items())
+                                              + f" from node {f['node']} onto the {f['onto']}"),
     "invalid": lambda f: f'validation failed for {f["kind"]} "{f["name"]}": ' + "; ".join(f["errors"]),
     "validated": lambda f: f'validated {f["kind"]} "{f["name"]}": {phrase("validated:facts", f)}',
     "validated:facts": lambda f: (f"selector {f['selector']} matches the template's labels {f['labels']}"

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .gotypes import ANY, KINDS, L, Leaf, M, S
+from .gotypes import ANY, GROUP_KINDS, KINDS, L, Leaf, M, S
 from .resources import RESOURCES, REVIEWS, Resource
 
 GIT_VERSION = "v1.35.0"
@@ -42,7 +42,8 @@ BUILTIN = {"string": ("string", None, ""), "bool": ("boolean", None, False), "in
 #: group → the Go package its kinds are in; other body kinds: the scale and binding subresources, the reviews
 PACKAGES = {"": "io.k8s.api.core.v1", "apps": "io.k8s.api.apps.v1", "storage.k8s.io": "io.k8s.api.storage.v1",
             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1", "coordination.k8s.io": "io.k8s.api.coordination.v1",
-            "authorization.k8s.io": "io.k8s.api.authorization.v1", "autoscaling": "io.k8s.api.autoscaling.v1"}
+            "authorization.k8s.io": "io.k8s.api.authorization.v1", "autoscaling": "io.k8s.api.autoscaling.v1",
+            "events.k8s.io": "io.k8s.api.events.v1"}
 #: the review resources discovery lists (create-only; apiserver/discovery.py SSAR)
 DISCOVERED = ("selfsubjectaccessreviews",)
 EXTRA_KINDS = {"v1": [("", "v1", "Binding")], "apps/v1": [("autoscaling", "v1", "Scale")],
@@ -85,8 +86,9 @@ def _go_types() -> dict[str, S]:
                 walk(_base(fields[jname]["type"]), _elem(ft))
 
     for r in RESOURCES:
-        if r.kind in KINDS:
-            walk(kind_definition(r.group, r.kind), KINDS[r.kind])
+        t = GROUP_KINDS.get((r.group, r.kind)) or KINDS.get(r.kind)
+        if t is not None:
+            walk(kind_definition(r.group, r.kind), t)
     walk(kind_definition("autoscaling", "Scale"), KINDS["Scale"])
     return found
 

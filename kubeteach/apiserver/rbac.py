@@ -222,8 +222,9 @@ def bootstrap_policy() -> list[dict]:
          "verbs": read},
         {"apiGroups": [""], "resources": ["pods/binding", "bindings"], "verbs": ["create"]},
         {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["patch", "update"]},
-        {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
+        {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "update", "patch"]},
         {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses", "csinodes"], "verbs": read},
+        {"apiGroups": ["apps"], "resources": ["replicasets", "statefulsets"], "verbs": read},   # DefaultSelector
     ]
     # what every authenticated user may do: ask who they are and what they may do, and read discovery
     basic_user = [{"apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"]},

@@ -67,6 +67,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("PersistentVolume", "persistentvolumes", "persistentvolume", "", "v1", False, ("pv",), ("status",)),
     Resource("Deployment", "deployments", "deployment", "apps", "v1", True, ("deploy",), ("status", "scale")),
     Resource("ReplicaSet", "replicasets", "replicaset", "apps", "v1", True, ("rs",), ("status", "scale")),
+    # events.k8s.io/v1 Events are the core Events, stored once under /registry/events (eventsv1.py converts)
+    Resource("Event", "events", "event", "events.k8s.io", "v1", True, ("ev",)),
     Resource("Role", "roles", "role", RBAC, "v1", True),
     Resource("RoleBinding", "rolebindings", "rolebinding", RBAC, "v1", True),
     Resource("ClusterRole", "clusterroles", "clusterrole", RBAC, "v1", False),
@@ -77,9 +79,15 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("Lease", "leases", "lease", "coordination.k8s.io", "v1", True),
 )
 
-BY_RESOURCE = {r.resource: r for r in RESOURCES}
+#: by plain resource name and by kind, the first in the table wins: `events` and `Event` are the core group's, as
+#: kubectl resolves them (the legacy group comes first); BY_GROUP_RESOURCE tells the two apart
+BY_RESOURCE: dict[str, Resource] = {}
+KINDS: dict[str, Resource] = {}
+for _r in RESOURCES:
+    BY_RESOURCE.setdefault(_r.resource, _r)
+    KINDS.setdefault(_r.kind, _r)
 BY_KIND = {(r.api_version, r.kind): r for r in RESOURCES}
-KINDS = {r.kind: r for r in RESOURCES}
+BY_GROUP_RESOURCE = {(r.api_version, r.resource): r for r in RESOURCES}
 
 
 #: The review resources: create-only, answered from the requesting user and never stored (their registry's `create`
@@ -104,7 +112,10 @@ def _names(r: Resource) -> set[str]:
     return out
 
 
-_LOOKUP = {name: r for r in RESOURCES for name in _names(r)}
+_LOOKUP: dict[str, Resource] = {}
+for _r in RESOURCES:
+    for _name in _names(_r):
+        _LOOKUP.setdefault(_name, _r)
 
 
 def lookup(name: str) -> Resource | None:

@@ -11,11 +11,12 @@ from typing import Any
 from ..objects import deep_copy, selector_string, timestamp
 from . import decoding
 from .errors import APIError
+from .podtopologylabels import copy_labels_with_overwriting
 
 
 def assign_pod(pod: dict, name: str, target: str, body: dict, now: Callable[[], float]) -> None:
-    """BindingREST.setPodHostAndAnnotations: set spec.nodeName, the binding's annotations and PodScheduled=True,
-    once; 409 Conflict for another pod's UID, a pod being deleted, already bound, or still gated."""
+    """BindingREST.setPodHostAndAnnotations: set spec.nodeName, the binding's annotations and labels (the latter
+    overwriting) and PodScheduled=True, once; 409 Conflict for another pod's UID, a pod being deleted, already bound, or still gated."""
     uid = body.get("metadata", {}).get("uid")
     if uid and uid != pod["metadata"]["uid"]:
         raise APIError(409, "Conflict", f'Operation cannot be fulfilled on pods "{name}": Precondition '
@@ -29,6 +30,7 @@ def assign_pod(pod: dict, name: str, target: str, body: dict, now: Callable[[], 
     pod["spec"]["nodeName"] = target
     for k, v in (body.get("metadata", {}).get("annotations") or {}).items():
         pod["metadata"].setdefault("annotations", {})[k] = v
+    copy_labels_with_overwriting(pod, body)            # PodTopologyLabelsAdmission is on in v1.35
     conds = [c for c in pod["status"].get("conditions", []) if c["type"] != "PodScheduled"]
     conds.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                   "lastTransitionTime": timestamp(now())})

@@ -52,6 +52,12 @@ class Controller:
     def record(self, action: str, obj: str = "", **detail: Any) -> None:
         self.env.record(self.name, action, obj, **detail)
 
+    def nothing_to_do(self, key: str, why: str, **facts: Any) -> None:
+        """End a sync that has recorded nothing with a `nothing-to-do` record of what it found (`why` names the
+        phrase `nothing-to-do:<why>`); a sync that did something has its records already."""
+        if not self.env.recorded():
+            self.record("nothing-to-do", key, why=why, **facts)
+
     def enqueue(self, obj: dict) -> None:
         self.queue.add(key_of(obj))
 

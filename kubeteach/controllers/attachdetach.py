@@ -158,13 +158,15 @@ class AttachDetachController(Controller):
                 self.attach(node, volume, pods)
             elif (va.get("status") or {}).get("attached") and key not in self.attached and not is_being_deleted(va):
                 self.mark_attached(key, node, volume, va, pods)
-            return
-        if va is not None and not is_being_deleted(va):
+        elif va is not None and not is_being_deleted(va):
             self.detach(key, node, va)
         elif va is None and key in self.attached:
             del self.attached[key]
             self.record("ad-detached", key, volume=pv, node=node)
             self.update_node_status(node)
+        self.nothing_to_do(key, "ad-in-sync", volume=pv, node=node, pods=[p["metadata"]["name"] for p in pods],
+                           va=va["metadata"]["name"] if va else None, deleting=bool(va and is_being_deleted(va)),
+                           attached=bool(va and (va.get("status") or {}).get("attached")))
 
     def attach(self, node: str, volume: dict, pods: list[dict]) -> None:
         """csiAttacher.Attach: create the VolumeAttachment; the external-attacher does the rest."""
@@ -255,6 +257,7 @@ class CSIAttacher(Controller):
     def sync(self, key: str) -> None:
         va = self.attachments.get(key)
         if va is None or va["spec"].get("attacher") != self.driver:
+            self.nothing_to_do(key, "csi-not-mine", driver=self.driver)
             return
         pv = va["spec"].get("source", {}).get("persistentVolumeName", "")
         volume = self.volumes.get(pv)
@@ -269,6 +272,7 @@ class CSIAttacher(Controller):
                 self.client.update("volumeattachments", va)
                 return
             if (va.get("status") or {}).get("attached"):
+                self.nothing_to_do(key, "csi-attached", node=node)
                 return
             if self.finalizer not in (va["metadata"].get("finalizers") or []):
                 va = deep_copy(va)
@@ -283,7 +287,19 @@ class CSIAttacher(Controller):
                 self.queue.add_rate_limited(key)
 
 
+def _ad_in_sync(f: dict) -> str:
+    text = (f"{', '.join(f['pods'])} need{'s' if len(f['pods']) == 1 else ''} volume {f['volume']} on node {f['node']}"
+            if f["pods"] else f"no pod on node {f['node']} needs volume {f['volume']}")
+    if not f["va"]:
+        return text + "; no VolumeAttachment"
+    state = "is being deleted" if f["deleting"] else "is attached" if f["attached"] else "waits for the attacher"
+    return f"{text}; VolumeAttachment {f['va']} {state}"
+
+
 narrative({
+    "nothing-to-do:ad-in-sync": _ad_in_sync,
+    "nothing-to-do:csi-not-mine": "no VolumeAttachment of {driver} by that name",
+    "nothing-to-do:csi-attached": "the volume is attached to node {node} already (status.attached=true)",
     "ad-attach": lambda f: (f"volume {f['volume']} is needed on node {f['node']} by "
                             f"{', '.join(f['pods'])}: attach it: create VolumeAttachment {f['object']} "
                             f"(csi- + sha256 of volumeHandle {f['handle']} + driver {f['driver']} + node "

@@ -87,6 +87,8 @@ class DeploymentController(Controller):
         # an error goes up to the work queue, which requeues the key rate-limited and forgets it once a sync
         # succeeds (handleErr); the loop records it as work-failed
         self._sync(deep_copy(d))
+        self.nothing_to_do(key, "deployment-deleting" if is_being_deleted(d) else "deployment-in-sync",
+                           **du.in_sync_facts(d, self.rs_informer.by_index("controller-uid", d["metadata"]["uid"])))
 
     def _sync(self, d: dict) -> None:
         selector = d["spec"].get("selector")

@@ -315,6 +315,24 @@ def status_facts(d: dict) -> dict:
             "conditions": [(t, c["status"], c["reason"]) for t, c in conds.items()]}
 
 
+def in_sync_facts(d: dict, rss: list[dict]) -> dict:
+    """What a sync that changed nothing found: the new ReplicaSet's numbers and the old ones still scaled up."""
+    new, old = find_new_and_old(d, rss)
+    st = (new or {}).get("status") or {}
+    return {"rs": new["metadata"]["name"] if new else None, "want": d["spec"].get("replicas", 1),
+            "replicas": st.get("replicas", 0), "available": st.get("availableReplicas", 0),
+            "old": [[rs["metadata"]["name"], rs["spec"].get("replicas", 0)] for rs in by_creation(filter_active(old))],
+            "paused": bool(d["spec"].get("paused"))}
+
+
+def _in_sync(f: dict) -> str:
+    text = (f"ReplicaSet {f['rs']} has {f['replicas']} of {f['want']} replicas ({f['available']} available)"
+            if f["rs"] else "no ReplicaSet has its template yet")
+    if f["old"]:
+        text += "; old ReplicaSets still scaled up: " + ", ".join(f"{name} ({n})" for name, n in f["old"])
+    return text + ("; paused" if f["paused"] else "") + "; status unchanged"
+
+
 def _max_unavailable(f: dict) -> str:
     value, rule = f["max_unavailable"], f["max_unavailable_rule"]
     if rule == "not-rolling-update":
@@ -395,6 +413,8 @@ narrative({
     "deployment-status": lambda f: (f"status {f['object']}: {f['updated']} updated, {f['available']} available of "
                                     f"{f['replicas']}; "
                                     + ", ".join(f"{t}={s} ({reason})" for t, s, reason in f["conditions"])),
+    "nothing-to-do:deployment-in-sync": _in_sync,
+    "nothing-to-do:deployment-deleting": lambda f: "the Deployment is being deleted; " + _in_sync(f),
     "gone": "sync {object}: the Deployment is gone; nothing to do (the garbage collector handles its ReplicaSets)",
     "error": "sync {object} failed: {error}; requeued in {delay}s",
     "adopted-rs": "adopted orphan ReplicaSet {object} into Deployment {deployment}",

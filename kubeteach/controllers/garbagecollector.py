@@ -156,19 +156,26 @@ class GarbageCollector(Controller):
         return owner
 
     def sync(self, key: str) -> None:
-        """attemptToDeleteItem for the object with uid `key`."""
+        """attemptToDeleteItem for the object with uid `key`; one that needs nothing says why."""
+        why, solid = self.attempt_to_delete_item(key)
+        node = self.nodes.get(key)
+        if why:
+            self.nothing_to_do(node.describe() if node else key, why, owners=[_ref(r) for r in solid])
+
+    def attempt_to_delete_item(self, key: str) -> tuple[str, list[dict]]:
+        """What it did is recorded; returns why it did nothing (`gc-…`, with the live owners), or "" if it acted."""
         node = self.nodes.get(key)
         if node is None or (node.being_deleted and not node.deleting_dependents):
-            return
+            return ("gc-gone" if node is None else "gc-being-deleted"), []
         latest = self._latest(node)
         if latest is None:
-            return
+            return "gc-gone", []
         if node.deleting_dependents:
             self.process_deleting_dependents_item(node)
-            return
+            return "gc-foreground-waiting", []
         refs = latest["metadata"].get("ownerReferences") or []
         if not refs:
-            return
+            return "gc-no-owners", []
         solid, dangling, waiting = [], [], []
         for ref in refs:
             owner = self._owner(node, ref)
@@ -181,13 +188,13 @@ class GarbageCollector(Controller):
         if solid:
             if dangling or waiting:
                 self._remove_owner_refs(node, dangling + waiting, solid)
-            return
+            return "gc-owners-alive", solid
         deps = self._dependents_of(node.uid)
         if waiting and deps:
             self.record("gc-delete", node.describe(), policy="Foreground", why="owner-foreground",
                         owners=[_ref(r) for r in waiting], dependents=len(deps))
             self._delete(node, "Foreground")
-            return
+            return "", []
         if has_finalizer(latest, FINALIZER_ORPHAN):
             policy = "Orphan"
         elif has_finalizer(latest, FINALIZER_FOREGROUND):
@@ -198,6 +205,7 @@ class GarbageCollector(Controller):
         self.record("gc-delete", node.describe(), policy=policy, why=why,
                     owners=[_ref(r) for r in waiting or dangling], dependents=len(deps))
         self._delete(node, policy)
+        return "", []
 
     def _delete(self, node: GraphNode, policy: str) -> None:
         try:
@@ -250,10 +258,12 @@ class GarbageCollector(Controller):
     def attempt_to_orphan(self, uid: str) -> None:
         """Orphan deletion: strip this owner's reference from each dependent, then remove the orphan finalizer."""
         node = self.nodes.get(uid)
-        if node is None:
+        latest = self._latest(node) if node is not None else None
+        if node is None or latest is None:
+            self.nothing_to_do(node.describe() if node else uid, "gc-gone")
             return
-        latest = self._latest(node)
-        if latest is None or not has_finalizer(latest, FINALIZER_ORPHAN):
+        if not has_finalizer(latest, FINALIZER_ORPHAN):
+            self.nothing_to_do(node.describe(), "gc-no-orphan-finalizer")
             return
         deps = self._dependents_of(uid)
         self.record("gc-orphan", node.describe(), dependents=[d.describe() for d in deps])
@@ -292,6 +302,12 @@ def _gc_delete(f: dict) -> str:
 
 
 narrative({
+    "nothing-to-do:gc-gone": "the object is gone from the graph",
+    "nothing-to-do:gc-being-deleted": "the object is being deleted already",
+    "nothing-to-do:gc-foreground-waiting": "its foreground deletion still waits for its dependents",
+    "nothing-to-do:gc-no-owners": "it has no ownerReferences",
+    "nothing-to-do:gc-no-orphan-finalizer": "it has no orphan finalizer (any more)",
+    "nothing-to-do:gc-owners-alive": lambda f: f"its owners exist ({_refs(f, 'owners')})",
     "gc-delete": _gc_delete,
     "gc-unlink": lambda f: (f"{f['object']} still has a live owner ({_refs(f, 'solid')}): remove only its "
                             f"references to {_refs(f, 'owners')}"),

@@ -109,6 +109,7 @@ class NamespaceController(Controller):
     def sync(self, name: str) -> None:
         """One pass of the deleter; content still terminating requeues after estimate/2 + 1 s, errors rate-limited."""
         if self.informer.get(name) is None:
+            self.nothing_to_do(name, "namespace-gone")
             return                                   # "Namespace has been deleted"
         try:
             self.delete(name)
@@ -122,6 +123,7 @@ class NamespaceController(Controller):
             self.record("namespace-retry", name, error=str(err), retry=delay)
             return
         self.queue.forget(name)
+        self.nothing_to_do(name, "namespace-done")
 
     def delete(self, name: str) -> None:
         """namespacedResourcesDeleter.Delete: a live GET, the phase, the content, then the finalizer."""
@@ -272,6 +274,8 @@ def _content(f: dict) -> str:
 
 
 narrative({
+    "nothing-to-do:namespace-gone": "the Namespace has been deleted",
+    "nothing-to-do:namespace-done": "the Namespace is not being deleted, or is finalized already",
     "namespace-content": _content,
     "namespace-wait": "namespace {object}: content is still terminating (estimate {estimate} s): look again in "
                       "{wait} s (estimate/2 + 1)",

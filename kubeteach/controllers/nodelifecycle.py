@@ -14,12 +14,13 @@ Go swaps taints with two PATCHes (add, then remove); here one merge patch does b
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 
 from ..client import APIError
 from ..events import EventRecorder
 from ..objects import deep_copy, get_condition, labels_of, node_name_of, parse_timestamp, timestamp
-from ..trace import narrative, phrase
+from ..trace import narrative, phrase, plural
 from . import Controller
 
 NODE_MONITOR_PERIOD = 5.0
@@ -142,6 +143,11 @@ class NodeLifecycleController(Controller):
 
     def _tick(self) -> None:
         self.monitor_node_health()
+        ready = collections.Counter((h.ready or {}).get("status", "Unknown") for h in self.health.values())
+        quiet = min(self.health.items(), key=lambda nh: (nh[1].probe_timestamp, nh[0]), default=None)
+        self.nothing_to_do("", "node-monitor", grace=NODE_MONITOR_GRACE_PERIOD, **{"pass": "monitorNodeHealth"},
+                           ready=sorted(ready.items()), quiet=[quiet[0], round(self.now - quiet[1].probe_timestamp, 3)]
+                           if quiet else None)
         self.env.schedule(NODE_MONITOR_PERIOD, self.component, self, "_tick", kind="periodic",
                           label=f"{self.name} monitor")
 
@@ -347,6 +353,7 @@ class NodeLifecycleController(Controller):
                     self.swap_node_controller_taint(node, [TAINT_UNREACHABLE], [TAINT_NOT_READY], "NoExecute",
                                                     why=["Ready=Unknown"])
         self._schedule_tainting()
+        self.nothing_to_do("", "node-no-execute", **{"pass": "doNoExecuteTaintingPass"})
 
     def swap_node_controller_taint(self, node: dict, add: list[str], remove: list[str], effect: str,
                                    why: list[str]) -> bool:
@@ -381,6 +388,7 @@ class NodeLifecycleController(Controller):
         """Keep the condition and unschedulable NoSchedule taints in step with the node's conditions and spec."""
         node = self.node_informer.get(name)
         if node is None:
+            self.nothing_to_do(name, "node-gone")
             return
         want, why = [], []
         for cond in node.get("status", {}).get("conditions") or []:
@@ -397,6 +405,7 @@ class NodeLifecycleController(Controller):
         remove = [k for k in have if k not in want]
         if add or remove:
             self.swap_node_controller_taint(node, add, remove, "NoSchedule", why=why)
+        self.nothing_to_do(name, "node-no-schedule", taints=have, conditions=why)
 
     # --- handleDisruption ----------------------------------------------------------------------------------------
 
@@ -490,6 +499,14 @@ narrative({
                                     f"(zone {f['zone'] or 'none'}, at most {EVICTION_LIMITER_QPS:g} nodes/s)"),
     "node-taints": _taints,
     "node-taints:no-conditions": "no conditions that call for a taint",
+    "nothing-to-do:node-gone": "the node is gone",
+    "nothing-to-do:node-no-schedule": lambda f: (f"its NoSchedule taints ({', '.join(f['taints']) or 'none'}) match "
+                                                 f"its conditions and spec ({', '.join(f['conditions']) or 'none'})"),
+    "nothing-to-do:node-no-execute": "no queued node needs a NoExecute taint now",
+    "nothing-to-do:node-monitor": lambda f: (
+        ", ".join(plural(n, "node") + f" Ready={s}" for s, n in f["ready"]) or "no nodes")
+        + (f"; the longest unheard is {f['quiet'][0]}, for {f['quiet'][1]:g}s (node-monitor-grace-period "
+           f"{f['grace']:g}s)" if f["quiet"] else ""),
     "node-master-disruption": lambda f: (
         f"all {f['zones']} zones have no Ready node: entering master disruption mode, no NoExecute taints"
         if f["entering"] else "some nodes are Ready again: leaving master disruption mode, health timers reset"),

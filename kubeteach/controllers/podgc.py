@@ -48,12 +48,14 @@ class PodGCController(Controller):
         """discoverDeletedNodes, then markFailedAndDeletePodWithCondition for each pod still bound to the node."""
         try:
             self.client.get("nodes", "", node)
+            self.nothing_to_do(node, "podgc-node-back")
             return                                  # it came back (re-registered): nothing to collect
         except APIError as err:
             if err.code != 404:
                 raise
         pods = sorted(self.pod_informer.by_index("spec.nodeName", node), key=key_of)
         if not pods:
+            self.nothing_to_do(node, "podgc-no-pods")
             return
         self.record("podgc-orphaned", node, pods=[key_of(p) for p in pods], quarantine=QUARANTINE)
         for pod in pods:
@@ -76,6 +78,8 @@ class PodGCController(Controller):
 
 
 narrative({
+    "nothing-to-do:podgc-node-back": "the node exists again",
+    "nothing-to-do:podgc-no-pods": "no pod is bound to the deleted node",
     "podgc-orphaned": lambda f: (f"node {f['object']} is still gone after the {f['quarantine']:g} s quarantine: "
                                  f"{len(f['pods'])} pod(s) bound to it are marked Failed (DisruptionTarget, "
                                  f"DeletionByPodGC) and force-deleted: {', '.join(f['pods'])}"),

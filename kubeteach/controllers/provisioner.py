@@ -81,6 +81,7 @@ class CSIProvisioner(Controller):
             volume = self.volumes.get(rest)
             if volume is not None and self.should_delete(volume):
                 self.delete_volume_operation(volume)
+        self.nothing_to_do(key, "csi-provisioner", driver=self.driver)
 
     # --- provisioning --------------------------------------------------------------------------------------------
 
@@ -167,6 +168,9 @@ class CSIProvisioner(Controller):
 
 
 narrative({
+    "nothing-to-do:csi-provisioner": lambda f: (
+        "the claim needs no volume from " if f["object"].startswith("claim/") else "the volume needs no deletion by ")
+        + f["driver"],
     "csi-create-volume": lambda f: (f"claim {f['object']}: CSI CreateVolume(name={f['volume']}, capacity "
                                     f"{f['bytes']} bytes) on {f['driver']} gave volume_id {f['handle']}; create "
                                     f"PersistentVolume {f['volume']} pre-bound to the claim"),

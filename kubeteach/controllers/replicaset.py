@@ -25,7 +25,7 @@ from ..objects import (
     timestamp,
 )
 from ..pods import is_pod_active, is_pod_available, is_pod_ready, is_terminal
-from ..trace import narrative
+from ..trace import narrative, plural
 from . import Controller
 
 BURST_REPLICAS = 500
@@ -129,6 +129,7 @@ class ReplicaSetController(Controller):
         rs = self.rs_informer.get(key)
         if rs is None:
             self.expectations.pop(key, None)
+            self.nothing_to_do(key, "rs-gone")
             return
         rs = deep_copy(rs)
         need_sync = self.satisfied_expectations(key)
@@ -142,6 +143,10 @@ class ReplicaSetController(Controller):
             self.record("waiting", key, add=exp.add, delete=exp.delete)
         if self.update_status(rs, self.pods_of(rs), error) and error:
             self.queue.add_rate_limited(key)    # syncReplicaSet returns manageReplicasErr: requeued rate-limited
+        status = rs.get("status") or {}
+        self.nothing_to_do(key, "rs-deleting" if is_being_deleted(rs) else "rs-in-sync", active=len(active),
+                           want=rs["spec"].get("replicas", 1), ready=status.get("readyReplicas", 0),
+                           available=status.get("availableReplicas", 0))
 
     def pods_of(self, rs: dict) -> list[dict]:
         return sorted(self.pod_informer.by_index("controller-uid", rs["metadata"]["uid"]), key=key_of)
@@ -352,6 +357,11 @@ narrative({
                "manageReplicas waits (expectations)",
     "rs-status": lambda f: (f"status {f['object']}: {f['replicas']} replica{'s' if f['replicas'] != 1 else ''}, "
                          f"{f['readyReplicas']} ready, {f['availableReplicas']} available"),
+    "nothing-to-do:rs-gone": "the ReplicaSet is gone; its expectations are forgotten",
+    "nothing-to-do:rs-in-sync": lambda f: (f"{plural(f['active'], 'active pod')} of {f['want']} wanted, "
+                                           f"{f['ready']} ready, {f['available']} available; status unchanged"),
+    "nothing-to-do:rs-deleting": lambda f: (f"the ReplicaSet is being deleted; {plural(f['active'], 'active pod')} "
+                                            f"left to the garbage collector"),
     "adopted": "adopted orphan pod {object} into ReplicaSet {rs} (labels match its selector)",
     "released": "released pod {object} from ReplicaSet {rs} (labels no longer match its selector)",
 })

@@ -108,6 +108,11 @@ class TaintEvictionController(Controller):
             self.handle_node_update(rest)
         else:
             self.handle_pod_update(rest)
+        pod = self.pod_informer.get(rest) if kind == "pod" else None
+        node = rest if kind == "node" else (pod or {}).get("spec", {}).get("nodeName")
+        worker = self.workers.get(rest)
+        self.nothing_to_do(key, "taint-in-sync", node=node, taints=[taint_text(t) for t in self.tainted.get(node) or []],
+                           pending=worker.fire_at if worker else None)
 
     # --- handleNodeUpdate / handlePodUpdate ----------------------------------------------------------------------
 
@@ -210,6 +215,7 @@ class TaintEvictionController(Controller):
         """deletePodHandler: event, DisruptionTarget condition (status patch), then DELETE with a uid precondition."""
         worker = self.workers.get(key)
         if worker is None:
+            self.nothing_to_do(key, "taint-in-sync", node=None, taints=[], pending=None)
             return
         self.workers[key] = None
         ns, _, name = key.partition("/")
@@ -263,6 +269,10 @@ narrative({
     "taint-evict-cancelled:no-node": "no node",
     "taint-evict-cancelled:tolerated-forever": lambda f: f"it tolerates {', '.join(f['taints'])} forever",
     "taint-evict-cancelled:pod-replaced": "another pod of that name",
+    "nothing-to-do:taint-in-sync": lambda f: (
+        (f"node {f['node']} has NoExecute taints {', '.join(f['taints'])}" if f["taints"] else
+         f"node {f['node']} has no NoExecute taint" if f["node"] else "the pod is gone or on no node")
+        + (f"; the eviction due at t={f['pending']:.3f}s stays" if f["pending"] is not None else "; no eviction due")),
     "taint-evict": lambda f: (f"evict pod {f['object']} ({f['waited']:g}s after the decision): condition "
                               f"DisruptionTarget=True (DeletionByTaintManager), then DELETE"),
 })

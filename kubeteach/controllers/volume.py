@@ -79,14 +79,12 @@ class PersistentVolumeBinderController(Controller):
 
     def sync(self, key: str) -> None:
         kind, _, rest = key.partition("/")
-        if kind == "claim":
-            claim = self.claims.get(rest)
-            if claim is not None:
-                self.sync_claim(claim)
-        else:
-            volume = self.volumes.get(rest)
-            if volume is not None:
-                self.sync_volume(volume)
+        obj = (self.claims if kind == "claim" else self.volumes).get(rest)
+        if obj is not None:
+            (self.sync_claim if kind == "claim" else self.sync_volume)(obj)
+        obj = (self.claims if kind == "claim" else self.volumes).get(rest) or obj
+        self.nothing_to_do(key, "pv-in-sync" if obj else "pv-gone", phase=(obj or {}).get("status", {}).get("phase"),
+                           bound=(obj or {}).get("spec", {}).get("volumeName") or claim_ref_key(obj or {}))
 
     # --- claims --------------------------------------------------------------------------------------------------
 
@@ -331,6 +329,7 @@ class PVCProtectionController(Controller):
     def sync(self, key: str) -> None:
         claim = self.claims.get(key)
         if claim is None or not is_being_deleted(claim) or PVC_PROTECTION not in claim["metadata"].get("finalizers", []):
+            self.nothing_to_do(key, "protection", finalizer=PVC_PROTECTION)
             return
         users = sorted(p["metadata"]["name"] for p in self.pods.by_index("pvc", key)
                        if p.get("spec", {}).get("nodeName") and not is_terminal(p))
@@ -358,6 +357,7 @@ class PVProtectionController(Controller):
         volume = self.volumes.get(key)
         if volume is None or not is_being_deleted(volume) or PV_PROTECTION not in volume["metadata"].get("finalizers",
                                                                                                            []):
+            self.nothing_to_do(key, "protection", finalizer=PV_PROTECTION)
             return
         if (volume.get("status") or {}).get("phase") == "Bound":
             self.record("pv-in-use", key)
@@ -401,6 +401,10 @@ narrative({
                              f"{PVC_PROTECTION}"),
     "pv-in-use": f"volume {{object}} is being deleted but is still Bound: keep {PV_PROTECTION}",
     "finalizer-removed": "{object} is no longer in use: remove finalizer {finalizer}",
+    "nothing-to-do:pv-gone": "it is gone",
+    "nothing-to-do:pv-in-sync": lambda f: (f"phase {f['phase'] or 'unset'}"
+                                           + (f", bound to {f['bound']}" if f["bound"] else ", not bound")),
+    "nothing-to-do:protection": "it is not being deleted with finalizer {finalizer}",
 })
 
 __all__ = ["PersistentVolumeBinderController", "PVCProtectionController", "PVProtectionController"]

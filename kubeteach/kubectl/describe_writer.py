@@ -186,16 +186,22 @@ def print_taints_multiline(w: PrefixWriter, title: str, taints: list | None) -> 
 
 # --- events -----------------------------------------------------------------------------------------------------
 
+def _event_time(e: dict) -> float:
+    """SortableEvents' eventTime (kubectl/pkg/util/event): a series' lastObservedTime, else lastTimestamp, else
+    eventTime (the events.k8s.io API sets only that)."""
+    when = (e.get("series") or {}).get("lastObservedTime") or e.get("lastTimestamp") or e.get("eventTime")
+    return parse_timestamp(when) if when else float("-inf")
+
+
 def describe_events(events: list[dict], w: PrefixWriter, now: float) -> None:
-    """DescribeEvents: a Type/Reason/Age/From/Message table sorted by lastTimestamp, `(x3 over 2m)` for repeats."""
+    """DescribeEvents: a Type/Reason/Age/From/Message table sorted by SortableEvents, `(x3 over 2m)` for repeats."""
     if not events:
         w.write(0, "Events:\t<none>\n")
         return
     w.flush()
     w.write(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n")
     w.write(1, "----\t------\t----\t----\t-------\n")
-    for e in sorted(events, key=lambda e: parse_timestamp(e["lastTimestamp"]) if e.get("lastTimestamp")
-                    else float("-inf")):
+    for e in sorted(events, key=_event_time):
         first = since(e.get("eventTime"), now) if e.get("eventTime") else since(e.get("firstTimestamp"), now)
         series = e.get("series")
         if series:

@@ -137,7 +137,11 @@ def _node_row(n: dict, now: float, wide: bool) -> list[str]:
 
 
 def _event_row(e: dict, now: float, wide: bool) -> list[str]:
-    last = e.get("lastTimestamp") or e.get("eventTime") or e["metadata"].get("creationTimestamp")
+    """printEvent (pkg/printers/internalversion): LAST SEEN is lastTimestamp, else the first time (firstTimestamp,
+    else an events.k8s.io Event's eventTime), and a series' lastObservedTime wins over both."""
+    first = e.get("firstTimestamp") or e.get("eventTime")
+    last = ((e.get("series") or {}).get("lastObservedTime") if e.get("series") else None) or \
+        e.get("lastTimestamp") or first
     seen = human_age(now - parse_timestamp(last)) if last else "<unknown>"
     io = e.get("involvedObject", {})
     return [seen, e.get("type", ""), e.get("reason", ""), f"{io.get('kind', '').lower()}/{io.get('name', '')}",

@@ -1,13 +1,27 @@
 """Images on one node (pkg/kubelet/images/image_manager.go EnsureImageExists) and the registry they come from.
 
-The registry is the image catalogue of the cluster definition (name -> tags, size, pullSeconds). Pulls are
-serialized per node (serializeImagePulls=true), so a pull that waits behind another reports "(… including
-waiting)". A pull of an image already on the node (policy Always) only resolves the manifest.
+The registry is the image catalogue of the cluster definition. A repository there serves its pinned `tags` with
+exactly its `size` and `pullSeconds`, and, as a real registry serves every released tag, any other tag that looks
+released by its `releases` rule (`released_tag`): a version from `oldest` to `newest` (`1`, `1.28`, `1.29.3`,
+patches up to `maxPatch` on older lines), a channel (`latest`, `stable`, `mainline`), a variant (`alpine`,
+`alpine3.22`, `perl`, …), or a version or channel with a `-variant` suffix (`1.29.3-alpine`, `stable-perl`). Such
+a tag's size and pull time are the repository's scaled by a factor in [0.8, 1.2) from the first 4 bytes of
+sha256("<repository>:<tag>") (`tag_factor`): the same tag always weighs and takes the same.
+
+Pulls fail as containerd fails them: a repository the catalogue lacks with Docker Hub's `pull access denied …
+insufficient_scope` (`NotFound` … `not found` on another registry), a tag that is not released-looking with
+`NotFound` … `not found`. To make a pull fail on purpose (the lessons' ImagePullBackOff), use a tag past the
+newest release (`nginx:1.99`) or `cluster.faults.break_image("nginx:1.26")`, which moves the tag to the
+repository's `removed` list (or drops the whole repository).
+
+Pulls are serialized per node (serializeImagePulls=true), so a pull that waits behind another reports "(…
+including waiting)". A pull of an image already on the node (policy Always) only resolves the manifest.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from ..objects import go_duration
@@ -78,6 +92,57 @@ def pulled_message(image: str, seconds: float, waited: float, size: int) -> str:
             f"Image size: {size} bytes.")
 
 
+_VERSION = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
+_ALPINE = re.compile(r"^alpine\d+\.\d+")          # alpine3.22 names the Alpine release; it is the alpine variant
+
+
+def _version(text: str) -> tuple[int, ...] | None:
+    m = _VERSION.match(text)
+    return tuple(int(g) for g in m.groups() if g is not None) if m else None
+
+
+def _released_version(v: tuple[int, ...], rule: dict) -> bool:
+    """Within `oldest`..`newest`; a patch at most `newest`'s on the newest line, at most `maxPatch` before it."""
+    oldest, newest = _version(str(rule.get("oldest", "0"))) or (0,), _version(str(rule["newest"])) or (0,)
+    if not oldest[:len(v)] <= v[:2] <= newest[:2]:
+        return False
+    if len(v) < 3:
+        return True
+    limit = newest[2] if v[:2] == newest[:2] and len(newest) > 2 else int(rule.get("maxPatch", 0))
+    return v[2] <= limit
+
+
+def released_tag(entry: dict, tag: str) -> bool:
+    """Does the repository serve `tag`: a pinned tag or one its `releases` rule allows, and not `removed`."""
+    if tag in [str(t) for t in entry.get("removed", [])]:
+        return False
+    if tag in [str(t) for t in entry.get("tags", [])]:
+        return True
+    rule = entry.get("releases")
+    if not rule:
+        return False
+    channels = [str(c) for c in rule.get("channels", [])]
+    variants = [str(v) for v in rule.get("variants", [])]
+
+    def base(text: str) -> bool:
+        v = _version(text)
+        return text in channels or (v is not None and _released_version(v, rule))
+
+    def variant(text: str) -> bool:
+        return text in variants or _ALPINE.sub("alpine", text) in variants
+
+    if base(tag) or variant(tag):
+        return True
+    head, sep, tail = tag.partition("-")
+    return bool(sep) and base(head) and variant(tail)
+
+
+def tag_factor(ref: ImageRef) -> float:
+    """A stable factor in [0.8, 1.2) from the reference's repository and tag (for tags the catalogue does not pin)."""
+    n = int.from_bytes(hashlib.sha256(f"{ref.repository}:{ref.tag}".encode()).digest()[:4], "big")
+    return 0.8 + (n % 4000) / 10000
+
+
 class Registry:
     """The catalogue as a registry: resolve a reference to (size, pullSeconds) or fail like containerd does."""
 
@@ -95,9 +160,28 @@ class Registry:
                                 "not exist or may require authorization: server message: insufficient_scope: "
                                 "authorization failed")
             raise PullError(f"rpc error: code = NotFound desc = {prefix}: {full}: not found")
-        if ref.tag and ref.tag not in [str(t) for t in entry.get("tags", [])]:
+        size, seconds = int(entry.get("size", 0)), float(entry.get("pullSeconds", 1.0))
+        if not ref.tag or ref.tag in [str(t) for t in entry.get("tags", [])] and released_tag(entry, ref.tag):
+            return size, seconds
+        if not released_tag(entry, ref.tag):
             raise PullError(f"rpc error: code = NotFound desc = {prefix}: {full}: not found")
-        return int(entry.get("size", 0)), float(entry.get("pullSeconds", 1.0))
+        factor = tag_factor(ref)
+        return int(size * factor), round(seconds * factor, 3)
+
+
+def remove_tag(catalogue: dict[str, dict], name: str, tag: str) -> None:
+    """The registry loses `name:tag` (or, without a tag, the repository `name`): later pulls of it fail as not
+    found. KeyError if the registry does not serve it now."""
+    entry = catalogue.get(name)
+    if entry is None:
+        raise KeyError(f"image {name!r} is not in the registry")
+    if not tag:
+        del catalogue[name]
+        return
+    if not released_tag(entry, tag):
+        raise KeyError(f"image {name}:{tag} is not in the registry")
+    entry["tags"] = [t for t in entry.get("tags", []) if str(t) != tag]
+    entry["removed"] = [*entry.get("removed", []), tag]
 
 
 @dataclass

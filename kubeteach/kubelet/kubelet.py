@@ -24,6 +24,7 @@ from ..events import EventRecorder
 from ..loop import Entry
 from ..objects import deep_copy, int_value, key_of, milli_value
 from ..pods import is_terminal, pod_requests
+from ..trace import narrative
 from . import narratives  # noqa: F401  (registers the sentences)
 from .cni import HostLocal
 from .csi import CSINodePlugin
@@ -117,9 +118,20 @@ class Kubelet:
 
     def schedule(self, delay: float, target: Any, handler: str, *args: Any, kind: str = "work",
                  label: str = "") -> Entry:
-        """One loop entry of this kubelet, `target.handler(*args)` (parked while the kubelet is stopped)."""
-        return self.env.schedule(delay, self.component, target, handler, *args, kind=kind,
+        """One loop entry of this kubelet, `target.handler(*args)` (parked while the kubelet is stopped), run
+        through `run_timer`."""
+        return self.env.schedule(delay, self.component, self, "run_timer", target, handler, *args, kind=kind,
                                  label=f"{self.actor} {label}")
+
+    def run_timer(self, target: Any, handler: str, *args: Any) -> None:
+        """Run one timer (a pull finishing, a probe, a crash, a heartbeat); one that finds its pod or container
+        gone or changed since it was set does nothing, and says so."""
+        getattr(target, handler)(*args)
+        if not self.env.recorded():
+            uid = args[0] if args and isinstance(args[0], str) else None
+            rec = self.records.get(uid) if uid else None
+            self.record("nothing-to-do", rec.key if rec else uid or self.node_name, why="kubelet-stale-timer",
+                        timer=handler)
 
     # --- informer handlers (HandlePodAdditions / Updates / Removes) --------------------------------------------
 
@@ -151,6 +163,17 @@ class Kubelet:
     # --- syncPod ------------------------------------------------------------------------------------------------
 
     def sync_pod(self, key: str) -> None:
+        """One step of the pod's sync (`_sync_pod`); a step that changed nothing says what it found."""
+        self._sync_pod(key)
+        if not self.env.recorded():
+            pod = self.pods.get(key)
+            status = (pod or {}).get("status") or {}
+            self.record("nothing-to-do", key, why="kubelet-pod" if pod else "kubelet-pod-gone",
+                        phase=status.get("phase", "Pending"),
+                        containers=[[c["name"], next(iter(c.get("state") or {"waiting": {}})), bool(c.get("ready"))]
+                                    for c in status.get("containerStatuses") or []])
+
+    def _sync_pod(self, key: str) -> None:
         """One step of the pod's sync, in Kubelet.SyncPod's order; each step queues the next."""
         pod = self.pods.get(key)
         uid = self.by_key.get(key)
@@ -217,6 +240,7 @@ class Kubelet:
                     other_volumes=[v["name"] for v in pod["spec"].get("volumes") or []
                                    if not v.get("persistentVolumeClaim")])
         self.write_status(pod, rec)
+        self.volumes.set_up_local_volumes(pod, rec)
         self.queue.add(rec.key)
 
     def reject_pod(self, pod: dict, rec: PodRecord, resource: str, requested: int, used: int, capacity: int) -> None:
@@ -364,3 +388,13 @@ class Kubelet:
         self.record("kubelet-removed", rec.key, containers=killed, released=released)
         self.volumes.tear_down(rec)
         self._forget(rec)
+
+
+narrative({
+    "nothing-to-do:kubelet-pod-gone": "the pod is gone from this node",
+    "nothing-to-do:kubelet-stale-timer": "the pod or container its {timer} timer was set for is gone or has changed",
+    "nothing-to-do:kubelet-pod": lambda f: (
+        f"phase {f['phase']}"
+        + "".join(f"; container {n} {state}{' and ready' if ready else ''}" for n, state, ready in f["containers"])
+        + "; status unchanged"),
+})

@@ -145,8 +145,9 @@ class RuntimeManager:
                 k.record("kubelet-never-pull", rec.key, container=spec["name"], image=image)
             return "error"
         if present and policy != "Always":
-            k.recorder.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine',
-                             field_path)
+            # KubeletEnsureSecretPulledImages (beta, on in v1.35) gives image_manager.go the longer text
+            k.recorder.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine '
+                             "and can be accessed by the pod", field_path)
             k.record("kubelet-image-present", rec.key, image=image, policy=policy)
             self.create_and_start(pod, rec, spec, crec, ref)
             return "started"

@@ -15,7 +15,8 @@ def _mb(n: int) -> str:
 
 
 def _admit(f: dict) -> str:
-    claims = f"; wait for volumes {', '.join(f['claims'])}" if f["claims"] else "; no volumes to wait for"
+    volumes = [*f.get("other_volumes", []), *f["claims"]]
+    claims = f"; wait for volumes {', '.join(volumes)}" if volumes else "; no volumes to wait for"
     return (f"syncPod {f['object']}: admitted: cpu {f['cpu']}m requested, {f['cpu_cap'] - f['cpu_used']}m of "
             f"{f['cpu_cap']}m allocatable free; memory {format_bytes(f['memory'])} requested, "
             f"{format_bytes(f['memory_cap'] - f['memory_used'])} of {format_bytes(f['memory_cap'])} free; "

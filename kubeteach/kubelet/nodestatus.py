@@ -116,7 +116,8 @@ class NodeStatusManager:
         k = self.kubelet
         try:
             node = k.client.get("nodes", "", k.node_name)
-        except APIError:
+        except APIError as err:
+            k.record("kubelet-node-status-failed", k.node_name, error=err.message)
             return False
         now, stamp = k.now, timestamp(k.now)
         status = node.setdefault("status", {})
@@ -139,6 +140,8 @@ class NodeStatusManager:
         if (status.get("volumesInUse") or []) != in_use:
             why.append({"kind": "volumes-in-use", "volumes": in_use})
         if not why and not force and now - self.last_report < NODE_STATUS_REPORT_FREQUENCY:
+            k.record("nothing-to-do", k.node_name, why="node-status-unchanged", since=round(now - self.last_report, 3),
+                     **{"pass": "updateNodeStatus"})
             return False
         if not why:
             why.append({"kind": "since-last-report", "seconds": now - self.last_report})
@@ -170,4 +173,7 @@ narrative({
     "kubelet-node-status:volumes-in-use": "volumesInUse {volumes}",
     "kubelet-node-status:since-last-report": "{seconds:.0f}s since the last report (nodeStatusReportFrequency 5m)",
     "kubelet-node-status-failed": "could not post node status {object}: {error}",
+    "nothing-to-do:node-status-unchanged": lambda f: (
+        f"status unchanged, last posted {f['since']:g}s ago: not posted (posted on a change or every "
+        f"{NODE_STATUS_REPORT_FREQUENCY:g}s, nodeStatusReportFrequency)"),
 })

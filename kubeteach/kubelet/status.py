@@ -85,7 +85,23 @@ def container_statuses(pod: dict, rec: PodRecord, runtime: Runtime) -> list[dict
         if ctr is not None:
             status["containerID"] = f"containerd://{ctr.id}"
         status["started"] = bool(ctr is not None and ctr.running)
+        if ctr is not None and spec.get("volumeMounts"):
+            status["volumeMounts"] = volume_mount_statuses(spec)
         out.append(status)
+    return out
+
+
+def volume_mount_statuses(spec: dict) -> list[dict]:
+    """containerStatuses[].volumeMounts (RecursiveReadOnlyMounts, on in v1.35): each mount of the spec, and for a
+    read-only one `recursiveReadOnly: Disabled` (none asks for Enabled here). convertContainerStatus writes them
+    only for a container the runtime knows, so a ContainerCreating status has none."""
+    out = []
+    for m in spec.get("volumeMounts") or []:
+        st = {"name": m["name"], "mountPath": m["mountPath"]}
+        if m.get("readOnly"):
+            st["readOnly"] = True
+            st["recursiveReadOnly"] = "Enabled" if m.get("recursiveReadOnly") == "Enabled" else "Disabled"
+        out.append(st)
     return out
 
 

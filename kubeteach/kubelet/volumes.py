@@ -31,6 +31,26 @@ def claim_volumes(pod: dict) -> list[tuple[str, str]]:
             if v.get("persistentVolumeClaim")]
 
 
+def local_volumes(pod: dict) -> list[tuple[str, str]]:
+    """(volume name, plugin) for every volume that needs no attach (projected, emptyDir, configMap, secret, …)."""
+    out = []
+    for v in pod["spec"].get("volumes") or []:
+        if v.get("persistentVolumeClaim"):
+            continue
+        out.append((v["name"], next((k for k in v if k != "name"), "emptyDir")))
+    return out
+
+
+#: plugin key -> the kubelet's volume plugin directory (kubernetes.io~<plugin>) under the pod's volumes dir
+_PLUGIN_DIRS = {"projected": "projected", "emptyDir": "empty-dir", "configMap": "configmap", "secret": "secret",
+                "downwardAPI": "downward-api", "hostPath": "host-path"}
+
+
+def local_volume_path(uid: str, name: str, plugin: str) -> str:
+    """/var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~<plugin>/<name> (getPodVolumeDir)."""
+    return f"/var/lib/kubelet/pods/{uid}/volumes/kubernetes.io~{_PLUGIN_DIRS.get(plugin, plugin)}/{name}"
+
+
 class VolumeManager:
     """Mounts and unmounts one node's CSI volumes, one CSI call chain per loop entry."""
 
@@ -65,6 +85,17 @@ class VolumeManager:
             self.kubelet.queue.add(key)
 
     # --- mount --------------------------------------------------------------------------------------------------
+
+    def set_up_local_volumes(self, pod: dict, rec: PodRecord) -> None:
+        """MountVolume.SetUp of the volumes that need no attach, the projected `kube-api-access-*` above all (the
+        service account token, kube-root-ca.crt's ca.crt, the namespace). Approximation: the kubelet gets that token
+        from the TokenRequest API; kubeteach's token file is written without that request."""
+        for vol, plugin in local_volumes(pod):
+            if rec.mounts.get(vol, {}).get("published"):
+                continue
+            path = local_volume_path(rec.uid, vol, plugin)
+            rec.mounts[vol] = {"plugin": plugin, "published": True, "target": path}
+            self.kubelet.record("kubelet-volume-setup", rec.key, volume=vol, plugin=plugin, path=path)
 
     def wait_for_attach_and_mount(self, pod: dict, rec: PodRecord) -> None:
         """Advance the pod's volumes by one CSI call chain; mark them ready when all are published."""
@@ -114,7 +145,7 @@ class VolumeManager:
                            label=f"mount timeout {key}")
             return
         rec.volumes_ready, rec.waiting_since = True, None
-        k.record("kubelet-volumes-ready", key, volumes=[v for v, _ in claim_volumes(pod)])
+        k.record("kubelet-volumes-ready", key, volumes=[v["name"] for v in pod["spec"].get("volumes") or []])
         k.queue.add(key)
 
     def _wait(self, rec: PodRecord, vol: str, what: str, why: str, **facts: str) -> None:
@@ -202,6 +233,8 @@ _CALLS = {
     "NodeUnstageVolume": "unmounted the staging path (no pod on the node uses it any more)",
 }
 
+_LOCAL = {"projected": ": the service account token, ca.crt from ConfigMap kube-root-ca.crt, the namespace"}
+
 narrative({
     "kubelet-csi": lambda f: (f"CSI {f['call']} {f['pv']} (driver {f['driver']}): {_CALLS[f['call']]} "
                               f"{f['path']}"),
@@ -212,6 +245,8 @@ narrative({
     "kubelet-volume-wait:va-not-attached": ("VolumeAttachment {attachment} is not attached yet (the attach/detach "
                                             "controller and the external attacher do that)"),
     "kubelet-volume": "volume {volume} of {object} ({pv}): not a CSI volume: mounted as is",
+    "kubelet-volume-setup": lambda f: (f"MountVolume.SetUp volume {f['volume']} of {f['object']} ({f['plugin']}"
+                                       f"{_LOCAL.get(f['plugin'], '')}) at {f['path']}"),
     "kubelet-volumes-ready": lambda f: (f"all volumes of {f['object']} are mounted ({', '.join(f['volumes'])}); "
                                         "next: the pod sandbox"),
     "kubelet-mount-failed": lambda f: (f"{f['step']} failed for volume {f['pv']} of {f['object']}: {f['error']}; "

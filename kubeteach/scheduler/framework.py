@@ -100,7 +100,8 @@ class FitError(Exception):
         return sorted(f"{n} {reason}" for reason, n in counts.items())
 
     def error(self) -> str:
-        """FitError.Error(): `0/N nodes are available: <reasons>. <postfilter message>.`"""
+        """FitError.Error(): `0/N nodes are available: <reasons>. <postfilter message>` (the PostFilter plugins'
+        reasons joined with ", "; DefaultPreemption's ends in its inner FitError's period)."""
         msg = f"0/{self.num_all_nodes} nodes are available:"
         if self.diagnosis.pre_filter_msg:
             msg += f" {self.diagnosis.pre_filter_msg}."
@@ -109,7 +110,7 @@ class FitError(Exception):
             if histogram:
                 msg += f" {', '.join(histogram)}."
         if self.diagnosis.post_filter_msg:
-            msg += f" {self.diagnosis.post_filter_msg}."
+            msg += f" {self.diagnosis.post_filter_msg}"     # no period of its own (PR #117588)
         return msg
 
     def __str__(self) -> str:

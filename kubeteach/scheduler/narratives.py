@@ -39,7 +39,8 @@ def _unschedulable(f: dict) -> str:
     if f.get("more"):
         why.append(phrase("unschedulable:more", f))
     why = f" ({'; '.join(why)})" if why else ""
-    return f"{f['object']}: {f['message']}{why} PodScheduled=False ({f['reason']}); {where}"
+    sep = " " if why or f["message"].endswith(".") else "; "     # a PostFilter error (`not found`) has no period
+    return f"{f['object']}: {f['message']}{why}{sep}PodScheduled=False ({f['reason']}); {where}"
 
 
 def _requeue(f: dict) -> str:

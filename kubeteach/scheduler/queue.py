@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..objects import key_of
+from ..trace import narrative
 
 if TYPE_CHECKING:
     from ..loop import Component, Entry, Loop
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 POD_INITIAL_BACKOFF = 1.0                    # podInitialBackoffSeconds
 POD_MAX_BACKOFF = 10.0                       # podMaxBackoffSeconds
 POD_MAX_IN_UNSCHEDULABLE_PODS = 300.0        # DefaultPodMaxInUnschedulablePodsDuration (5 min)
+#: who records a queue entry that found nothing to do (scheduler.SCHEDULER_NAME; the scheduler imports this module)
+SCHEDULER_ACTOR = "default-scheduler"
+#: what each queue entry is in the Go scheduler
+PASSES = {"attempt": "scheduleOne", "_flush": "flushUnschedulablePodsLeftover", "_backoff_done": "flushBackoffQCompleted"}
 
 #: cluster event -> the plugins whose rejections it may undo (each plugin's EventsToRegister, simplified)
 EVENTS: dict[str, frozenset[str]] = {
@@ -87,6 +92,9 @@ class SchedulingQueue:
             getattr(self, handler)()
         else:
             getattr(self, handler)(arg)
+        if not self.loop.recorded():        # the pod was deleted, bound or assumed since this entry was queued
+            self.loop.record(SCHEDULER_ACTOR, "nothing-to-do", arg or "", why="scheduler-queue",
+                             **{"pass": PASSES.get(handler, handler)})
 
     def _cancel(self, entry: Entry | None) -> None:
         if entry is None:
@@ -244,3 +252,6 @@ def _strip(pod: dict) -> dict:
     meta = {k: v for k, v in pod.get("metadata", {}).items()
             if k not in ("resourceVersion", "generation", "managedFields")}
     return {"metadata": meta, "spec": pod.get("spec")}
+
+
+narrative({"nothing-to-do:scheduler-queue": "the pod it was queued for has left the queue (bound, assumed or deleted)"})

@@ -14,7 +14,7 @@ from operator import add, mul
 from typing import TYPE_CHECKING, Any
 
 from ..client import APIError, Client, InformerFactory, OnNew
-from ..events import EventRecorder
+from ..events import EventsRecorder
 from ..objects import deep_copy, get_condition, key_of, timestamp
 from ..pods import is_terminal, pod_requests
 from . import narratives  # noqa: F401  (registers the sentences)
@@ -36,6 +36,7 @@ from .framework import (
     select_host_of,
 )
 from .plugins import CycleState, default_plugins
+from .plugins.dynamicresources import DynamicResources
 from .queue import QueuedPodInfo, SchedulingQueue
 
 if TYPE_CHECKING:
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
     from ..objects import Randomness
 
 SCHEDULER_NAME = "default-scheduler"
+#: the host kube-scheduler runs on (its events' reportingInstance is `default-scheduler-<hostname>`); kubeteach's
+#: control plane has no Node, so this is a stand-in for the control-plane machine's hostname
+CONTROL_PLANE_HOST = "control-plane"
 MESSAGE_SIZE_LIMIT = 1024
 #: node rows of Filter/Score tables kept in `decisions` (newest first); older attempts keep their outcome only
 KEEP_TABLE_ROWS = 100_000
@@ -75,12 +79,16 @@ class Scheduler:
         self.pvcs = self.factory.informer("persistentvolumeclaims")
         self.nodes = self.factory.informer("nodes")
         self.pods = self.factory.informer("pods")
+        self.replicasets = self.factory.informer("replicasets")     # PodTopologySpread's DefaultSelector
         self.component = env.component("kube-scheduler")
         self.component.on_start = self.on_start
         self.cache = Cache()
         self.queue = SchedulingQueue(env, self.component, self.schedule_one)
-        self.recorder = EventRecorder(self.client.quiet_copy(), SCHEDULER_NAME, record=self.record)
-        self.filter_plugins, self.score_plugins = default_plugins(self.cache, self.pvcs, self.pvs, self.classes)
+        self.recorder = EventsRecorder(self.client.quiet_copy(), SCHEDULER_NAME,
+                                       f"{SCHEDULER_NAME}-{CONTROL_PLANE_HOST}", record=self.record)
+        self.filter_plugins, self.score_plugins = default_plugins(self.cache, self.pvcs, self.pvs, self.classes,
+                                                                  self.replicasets)
+        self.dynamic_resources = DynamicResources()
         self.decisions: dict[str, list[Decision]] = {}
         self.keep_table_rows = KEEP_TABLE_ROWS
         self._tables: deque[Decision] = deque()
@@ -213,8 +221,8 @@ class Scheduler:
             return False
         name = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
         self.record("skip-deleting", name)
-        self.recorder.event(pod, "Warning", "FailedScheduling", f"skip schedule deleting pod: {name}",
-                            action="Scheduling")
+        self.recorder.eventf(pod, "Warning", "FailedScheduling", "Scheduling",
+                             f"skip schedule deleting pod: {name}")
         return True
 
     def scheduling_cycle(self, state: CycleState, pinfo: QueuedPodInfo, d: Decision
@@ -228,7 +236,7 @@ class Scheduler:
             return ScheduleResult(), Diagnosis(), Status(UNRESOLVABLE, (NO_NODES_AVAILABLE,))
         except FitError as fit:
             self._keep_tables(d)
-            fit.diagnosis.post_filter_msg = self.post_filter(pod, fit.diagnosis)
+            fit.diagnosis.post_filter_msg = self.post_filter(state, pod, fit.diagnosis)
             return ScheduleResult(), fit.diagnosis, Status(UNSCHEDULABLE, (fit.error(),))
         self._keep_tables(d)
         assumed = deep_copy(pod)
@@ -287,11 +295,14 @@ class Scheduler:
             if status.code == SKIP:
                 skip.add(pl.name)
             elif not status.is_success():
+                if status.code == UNSCHEDULABLE:       # Go runs the remaining PreFilters (DynamicResources' too)
+                    self.dynamic_resources.pre_filter(state, pod)
                 for ni in nodes:
                     d.filters[ni.name] = {}
                 diagnosis.node_to_status = {ni.name: status for ni in nodes}
                 diagnosis.pre_filter_msg, diagnosis.unschedulable_plugins = status.message(), {pl.name}
                 return [], diagnosis
+        self.dynamic_resources.pre_filter(state, pod)   # last of the PreFilters (Skip: no claims; not tabled)
         d.skipped_filter_plugins = sorted(skip)
         d.num_feasible_nodes_to_find = num_feasible_nodes_to_find(len(nodes), self.percentage_of_nodes_to_score)
         d.start_index = self.next_start_node_index
@@ -323,7 +334,16 @@ class Scheduler:
         d.totals = Totals(d.feasible, totals)
         return totals
 
-    def post_filter(self, pod: dict, diagnosis: Diagnosis) -> str:
+    def post_filter(self, state: CycleState, pod: dict, diagnosis: Diagnosis) -> str:
+        """RunPostFilterPlugins: DynamicResources, then DefaultPreemption; neither makes the pod schedulable, so
+        their reasons are joined with ", " (Status.Message) into the message's last part. An Error stops the
+        run: its message is the whole part (DynamicResources' `not found` after an unresolvable PreFilter)."""
+        dra = self.dynamic_resources.post_filter(state, pod, diagnosis)
+        if dra.code == ERROR:
+            return dra.message()
+        return ", ".join([*dra.reasons, self.default_preemption(pod, diagnosis)])
+
+    def default_preemption(self, pod: dict, diagnosis: Diagnosis) -> str:
         """DefaultPreemption's message. Nodes rejected as unresolvable: preemption is not helpful; the others:
         kubeteach evicts no one, so no victims are found (real preemption would look for lower-priority pods)."""
         if pod["spec"].get("preemptionPolicy") == "Never":
@@ -362,7 +382,7 @@ class Scheduler:
             note = message[:MESSAGE_SIZE_LIMIT - 4] + " ..."
         else:
             note = message
-        self.recorder.event(pod, "Warning", "FailedScheduling", note, action="Scheduling")
+        self.recorder.eventf(pod, "Warning", "FailedScheduling", "Scheduling", note)
         self.update_pod_condition(pod, reason, message)
 
     def update_pod_condition(self, pod: dict, reason: str, message: str) -> None:
@@ -391,8 +411,8 @@ class Scheduler:
             return Status(ERROR, (f'running Bind plugin "DefaultBinder": {err.message}',), "DefaultBinder")
         d.outcome = "bound"
         self.record("bound", d.pod, pod=m["name"], node=node)
-        self.recorder.event(assumed, "Normal", "Scheduled",
-                            f"Successfully assigned {m['namespace']}/{m['name']} to {node}", action="Binding")
+        self.recorder.eventf(assumed, "Normal", "Scheduled", "Binding",
+                             f"Successfully assigned {m['namespace']}/{m['name']} to {node}")
         return PASS
 
     def handle_binding_cycle_error(self, pinfo: QueuedPodInfo, status: Status, d: Decision) -> None:

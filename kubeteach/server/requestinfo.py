@@ -17,7 +17,7 @@ from aiohttp import web
 from ..apiserver import APIError, Credentials
 from ..apiserver.decoding import go_quote
 from ..apiserver.errors import bad_request
-from ..apiserver.resources import BY_RESOURCE, REVIEW_RESOURCES, Resource
+from ..apiserver.resources import BY_GROUP_RESOURCE, REVIEW_RESOURCES, Resource
 from . import discovery
 
 NAMESPACE_SUBRESOURCES = ("status", "finalize")   # RequestInfoFactory: /namespaces/<name>/<these> name a namespace
@@ -93,8 +93,8 @@ def route(path: str) -> Route | str | None:
     namespace = ""
     if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] not in NAMESPACE_SUBRESOURCES:
         namespace, rest = rest[1], rest[2:]
-    res = BY_RESOURCE.get(rest[0])
-    if res is None or res.api_version != gv or len(rest) > 3:
+    res = BY_GROUP_RESOURCE.get((gv, rest[0]))
+    if res is None or len(rest) > 3:
         return None
     name = rest[1] if len(rest) > 1 else ""
     sub = rest[2] if len(rest) > 2 else ""

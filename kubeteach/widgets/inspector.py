@@ -81,7 +81,8 @@ class Inspector(w.VBox, Follows):
 
     def _resources(self) -> list[Resource]:
         """Kinds with at least one object in the store: the lesson's kinds first."""
-        present = [r for r in RESOURCES if self.cluster.etcd.count(self._prefix(r))]
+        present = [r for r in RESOURCES if r.group != "events.k8s.io"       # the core Events, under another name
+                   and self.cluster.etcd.count(self._prefix(r))]
         return sorted(present, key=lambda r: FIRST.index(r.kind) if r.kind in FIRST else len(FIRST))
 
     def _prefix(self, res: Resource) -> str:

@@ -20,10 +20,11 @@ if TYPE_CHECKING:
     from ..cache import Cache
 
 
-def default_plugins(cache: Cache, pvcs: Any, pvs: Any, classes: Any) -> tuple[list[Plugin], list[Plugin]]:
+def default_plugins(cache: Cache, pvcs: Any, pvs: Any, classes: Any, replicasets: Any = None
+                    ) -> tuple[list[Plugin], list[Plugin]]:
     """The filter plugins and the score plugins of the default profile, each in default_plugins.go order."""
     taint, affinity, fit = TaintToleration(), NodeAffinity(), NodeResourcesFit()
-    spread, inter = PodTopologySpread(), InterPodAffinity()
+    spread, inter = PodTopologySpread(cache, replicasets), InterPodAffinity()
     filters = [NodeUnschedulable(), NodeName(), taint, affinity, NodePorts(), fit,
                VolumeBinding(pvcs, pvs, classes), spread, inter]
     scores = [taint, affinity, fit, spread, inter, NodeResourcesBalancedAllocation(), ImageLocality(cache)]

@@ -17,9 +17,9 @@ from ..framework import (
     default_normalize_score,
 )
 
-#: v1.35 text (kubernetes#134740, also in 1.34.2): the taint stays out of the pod status; v1.28-1.34.1 printed
-#: `node(s) had untolerated taint {key: value}`. The decision table and trace still name the taint.
-ERR_UNTOLERATED_TAINT = "node(s) had untolerated taint {%s: %s}"  # the reference sheet's v1.35 text
+#: v1.35 text (CHANGELOG-1.35, kubernetes#134740): the taint stays out of the pod status; releases up to v1.34
+#: printed `node(s) had untolerated taint {key: value}`. The decision table and trace still name the taint.
+ERR_UNTOLERATED_TAINT = "node(s) had untolerated taint(s)"
 
 
 class TaintToleration(Plugin):
@@ -37,7 +37,7 @@ class TaintToleration(Plugin):
             if taint.get("effect") not in ("NoSchedule", "NoExecute"):
                 continue
             if not any(tolerates(t, taint) for t in tolerations):
-                return self.fail(UNRESOLVABLE, ERR_UNTOLERATED_TAINT % (taint["key"], taint.get("value", "")),
+                return self.fail(UNRESOLVABLE, ERR_UNTOLERATED_TAINT,
                                  why="untolerated-taint", key=taint["key"], value=taint.get("value", ""),
                                  effect=taint["effect"])
         return PASS
