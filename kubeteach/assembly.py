@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import itertools
+import random
 import sys
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources as _resources
 from types import MappingProxyType
@@ -20,6 +22,8 @@ import yaml
 
 from .apiserver import APIServer, CertificateAuthority, Credentials, lookup
 from .apiserver.authentication import random_token
+from .apiserver.controller_policy import SA_ROLE_PREFIX
+from .apiserver.priority import system_priority_classes
 from .apiserver.rbac import bootstrap_policy
 from .client import Client
 from .controllers import ControllerConfig, ControllerManager
@@ -37,7 +41,8 @@ NODE_NETWORK = ipaddress.ip_network("172.18.0.0/16")  # the nodes' own addresses
 COMPONENTS = ["deployment-controller", "replicaset-controller", "garbage-collector", "node-lifecycle-controller",
               "taint-eviction-controller", "pod-garbage-collector-controller", "namespace-controller",
               "persistentvolume-binder-controller", "pvc-protection-controller", "pv-protection-controller",
-              "attachdetach-controller", "csi-provisioner", "csi-attacher", "kube-scheduler", "kubelet"]
+              "attachdetach-controller", "disruption-controller", "csi-provisioner", "csi-attacher", "kube-scheduler",
+              "kubelet"]
 
 
 def default_definition() -> dict:
@@ -122,6 +127,8 @@ class Assembly:
         self.api = APIServer(self.etcd, self.loop.clock, self.rnd, self.loop.record, self.ca)
         self.components: dict[str, Component] = self.loop.components     # the switches
         self.users: dict[str, User] = {}
+        self._sa_tokens: dict[str, str] = {}       # the controllers' service account tokens, by name
+        self._aside_rng = random.Random(f"{self.seed}/controller-identities")
         self.images = {img["name"]: img for img in self.definition.get("images", [])}
         self.current_context = None
         self._make_users()
@@ -180,7 +187,7 @@ class Assembly:
         kcm_client = self.system_client("system:kube-controller-manager", (), "kube-controller-manager")
         config = ControllerConfig(csi_driver=dict(self.definition.get("csiDriver") or {}), seed=self.seed)
         kcm = ControllerManager(self.loop, kcm_client, [n for n in names if n in ControllerManager.CONTROLLERS],
-                                config)
+                                config, lambda sa, actor: self.service_account_client(kcm_client, sa, actor))
         self.started.update(kcm.controllers)
         kcm.start()
         if "kube-scheduler" in names:
@@ -331,6 +338,39 @@ class Assembly:
         cert, key = self.ca.issue(user, groups)
         return Client(self.api, Credentials(cert_pem=cert, key_pem=key), actor)
 
+    def service_account_client(self, kcm: Client, name: str, actor: str) -> Client:
+        """A controller's client as kube-controller-manager builds it with --use-service-account-credentials
+        (ClientOrDie, k8s.io/controller-manager/pkg/clientbuilder): the ServiceAccount kube-system/<name>,
+        created by kube-controller-manager if missing, and a token for it (a random string, not a signed JWT)."""
+        if self.api.storage.read("serviceaccounts", "kube-system", name) is None:
+            with self._aside():
+                kcm.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
+                                               "metadata": {"name": name, "namespace": "kube-system"}}, "kube-system")
+        token = self._sa_tokens.get(name)
+        if token is None:
+            digest = hashlib.sha256(f"{self.seed}/serviceaccount/kube-system/{name}".encode()).hexdigest()
+            token = self._sa_tokens[name] = digest[:6] + "." + digest[6:22] if self.ca.seeded else random_token()
+            self.api.authn.add_service_account_token(token, "kube-system", name)
+        client = Client(self.api, Credentials(token=token), actor)
+        # rest.AddUserAgent(config, name): the process's agent (its git commit left out) with "/<name>" added,
+        # so the field manager of its writes stays kube-controller-manager
+        client.user_agent = f"kube-controller-manager/v1.35.0 (linux/amd64)/{name}"
+        return client
+
+    @contextmanager
+    def _aside(self, on: bool = True) -> Iterator[None]:
+        """Draw the UIDs of what the controllers' identities and the system PriorityClasses add (roles, bindings,
+        service accounts, classes) from a stream of their own, so the names and UIDs a seed gives everything else
+        stay as they were."""
+        if not on:
+            yield
+            return
+        main, self.rnd.rng = self.rnd.rng, self._aside_rng
+        try:
+            yield
+        finally:
+            self.rnd.rng = main
+
     def _bootstrap(self) -> None:
         """What kubeadm and the control plane set up before anyone runs kubectl."""
         admin = self.system_client("kubernetes-admin", ("system:masters",), "kubeadm")
@@ -339,7 +379,12 @@ class Assembly:
             admin.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
                                              "metadata": {"name": "default", "namespace": ns}})
         for obj in bootstrap_policy():
-            admin.create(lookup(obj["kind"]).resource, obj)
+            with self._aside(obj["metadata"]["name"].startswith(SA_ROLE_PREFIX)):
+                admin.create(lookup(obj["kind"]).resource, obj)
+        apiserver = self.system_client("system:apiserver", ("system:masters",), "kube-apiserver")
+        with self._aside():
+            for obj in system_priority_classes():      # kube-apiserver's own post-start hook
+                apiserver.create("priorityclasses", obj)
         for sc in self.definition.get("storageClasses", []):
             admin.create("storageclasses", {
                 "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",

@@ -27,6 +27,7 @@ class Client:
         self.api, self.credentials, self.actor, self.verbose = api, credentials, actor, verbose
         self.quiet = quiet        # requests leave no trace records (the event recorder's; its events have one)
         self.user = user          # the kubeconfig user name, for the trace ("as \"admin\"")
+        self.user_agent: str | None = None    # a User-Agent to send (a write's default field manager)
 
     def request(self, verb: str, resource: str | Resource, namespace: str = "", name: str = "",
                 subresource: str = "", body: Any = None, **params: Any) -> Any:
@@ -35,7 +36,7 @@ class Client:
             raise KeyError(resource)
         req = Request(verb, res, namespace if res.namespaced else "", name, subresource, body, self.credentials,
                       self.actor, {k: v for k, v in params.items() if v is not None}, verbose=self.verbose,
-                      as_user=self.user, quiet=self.quiet)
+                      as_user=self.user, quiet=self.quiet, user_agent=self.user_agent)
         return self.api.handle(req)
 
     def create(self, resource: str, obj: dict, namespace: str = "") -> dict:
@@ -63,7 +64,9 @@ class Client:
         return self.request("delete", resource, namespace, name, **params)
 
     def quiet_copy(self) -> Client:
-        return Client(self.api, self.credentials, self.actor, self.verbose, self.user, quiet=True)
+        copy = Client(self.api, self.credentials, self.actor, self.verbose, self.user, quiet=True)
+        copy.user_agent = self.user_agent
+        return copy
 
     def named(self, actor: str) -> Client:
         """The same identity under another name in the trace (each controller of kube-controller-manager)."""

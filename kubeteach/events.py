@@ -79,6 +79,14 @@ class EventRecorder:
 FINISH_TIME = 6 * 60.0
 
 
+def _reference(obj: dict) -> dict:
+    """The ObjectReference an events.k8s.io Event carries (regarding, related)."""
+    m = obj["metadata"]
+    return {k: v for k, v in (
+        ("kind", obj.get("kind")), ("namespace", m.get("namespace")), ("name", m["name"]), ("uid", m.get("uid")),
+        ("apiVersion", obj.get("apiVersion")), ("resourceVersion", m.get("resourceVersion"))) if v}
+
+
 class EventsRecorder:
     """The events.k8s.io recorder (client-go/tools/events), kube-scheduler's: events.k8s.io/v1 Events with eventTime
     (microseconds), reportingController and reportingInstance (`<controller>-<hostname>`), action and note.
@@ -96,14 +104,12 @@ class EventsRecorder:
         self._seen_at: dict[tuple, float] = {}     # when each isomorphic event was last observed
         self._names: set[str] = set()
 
-    def eventf(self, regarding: dict, etype: str, reason: str, action: str, note: str) -> None:
-        """Emit one Event about `regarding` (Eventf's regarding, eventtype, reason, action, note; no related)."""
+    def eventf(self, regarding: dict, etype: str, reason: str, action: str, note: str,
+               related: dict | None = None) -> None:
+        """Emit one Event about `regarding` (Eventf's regarding, related, eventtype, reason, action, note)."""
         m = regarding["metadata"]
         now = self.client.api.now()
-        ref = {k: v for k, v in (
-            ("kind", regarding.get("kind")), ("namespace", m.get("namespace")), ("name", m["name"]),
-            ("uid", m.get("uid")), ("apiVersion", regarding.get("apiVersion")),
-            ("resourceVersion", m.get("resourceVersion"))) if v}
+        ref = _reference(regarding)
         if self.record:
             where = f"{m['namespace']}/{m['name']}" if m.get("namespace") else m["name"]
             self.record("event", f"{regarding.get('kind', '')} {where}", type=etype, reason=reason, message=note)
@@ -129,7 +135,7 @@ class EventsRecorder:
               "metadata": {"name": f"{m['name']}.{nanos:x}", "namespace": ns},
               "eventTime": micro_timestamp(now), "reportingController": self.controller,
               "reportingInstance": self.instance, "action": action, "reason": reason, "regarding": ref,
-              "note": note, "type": etype}
+              "note": note, "type": etype, **({"related": _reference(related)} if related else {})}
         for _ in range(100):        # on the virtual clock another component may have used this nanosecond
             self._names.add(ev["metadata"]["name"])
             try:

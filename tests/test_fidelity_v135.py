@@ -63,7 +63,10 @@ def test_the_reference_sheets_node_affinity_example(in_repo: Path):
 def test_insufficient_cpu_and_preemption_policy_never(in_repo: Path):
     c = Cluster(seed=0)
     c.client("admin").create("pods", pod("huge", cpu="64"), "default")
-    c.client("admin").create("pods", pod("polite", cpu="64", preemptionPolicy="Never"), "default")
+    c.client("admin").create("priorityclasses", {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                                                  "metadata": {"name": "polite"}, "value": 10,
+                                                  "preemptionPolicy": "Never"})
+    c.client("admin").create("pods", pod("polite", cpu="64", priorityClassName="polite"), "default")
     c.run()
     assert condition(c.get("pod", "huge"), "PodScheduled")["message"] == (
         "0/3 nodes are available: 3 Insufficient cpu. no new claims to deallocate, preemption: 0/3 nodes are "

@@ -562,10 +562,12 @@ def test_drain_refuses_unmanaged_pods_without_force(bare):
     _admin(bare).create("pods", bare_pod, "default")
     r = bare.kubectl("drain node-1")
     assert r.returncode == 1 and r.stdout == "node/node-1 cordoned\n"
-    assert r.stderr == ('error: unable to drain node "node-1", aborting command...\n\n'
+    # v1.35's RunDrain: the node's error, "continuing command...", then CheckErr's aggregate (no "error: " prefix)
+    message = "cannot delete Pods that declare no controller (use --force to override): default/web"
+    assert r.stderr == (f'error: unable to drain node "node-1" due to error: {message}, continuing command...\n'
                         "There are pending nodes to be drained:\n"
                         " node-1\n"
-                        "error: cannot delete Pods that declare no controller (use --force to override): default/web\n")
+                        f"{message}\n")
     assert bare.get("pod", p["metadata"]["name"]) is not None
 
 

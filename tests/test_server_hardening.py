@@ -114,7 +114,7 @@ def status_of(body: object) -> tuple:
 def test_route_serves_only_known_resources_subresources_and_scopes():
     assert route("/api/v1/namespaces/kube-system/secrets") is None             # not a served resource
     assert route("/apis/apps/v1/namespaces/default/deployments/web/bogus") is None
-    assert route("/api/v1/namespaces/default/pods/web/eviction") is None       # declared, not served (yet)
+    assert route("/api/v1/namespaces/default/pods/web/eviction").subresource == "eviction"   # EvictionREST
     assert route("/api/v1/pods/web") is None                                   # a namespaced item needs its namespace
     assert route("/api/v1/namespaces/kube-system/finalize") is None
     r = route("/api/v1/namespaces/default/pods/web/log")

@@ -86,7 +86,19 @@ def _scheduler_queue() -> kt.Cluster:
     return c
 
 
-ALL = {**SCENARIOS, "scheduler-queue": _scheduler_queue, "namespace-deleted": _namespace_deleted, "node-deleted": _node_deleted,
+def _disruption_budget() -> kt.Cluster:
+    """A PodDisruptionBudget over a Deployment that scales: the disruption-controller recounts on every pod event,
+    and most of them leave the status as it is."""
+    c = kt.Cluster()
+    c.kubectl("create deployment web --image=nginx --replicas=2")
+    c.kubectl("create pdb web-pdb --selector=app=web --max-unavailable=1")
+    c.run()
+    c.kubectl("scale deployment web --replicas=3")
+    c.run()
+    return c
+
+
+ALL = {**SCENARIOS, "disruption-budget": _disruption_budget, "scheduler-queue": _scheduler_queue, "namespace-deleted": _namespace_deleted, "node-deleted": _node_deleted,
        "volume-released": _volume_released, "taints-and-restarts": _taints_and_restarts}
 
 

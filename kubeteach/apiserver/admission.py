@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..objects import Randomness, annotations_of
-from . import podtopologylabels
+from . import podtopologylabels, priority
 from .errors import APIError, forbidden
 from .registry import Storage
 from .request import Request
@@ -122,17 +122,6 @@ def taint_nodes_by_condition(api: AdmissionServer, req: Request, obj: dict) -> d
     return None
 
 
-def priority(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
-    """No PriorityClass named and none is the global default: priority 0, PreemptLowerPriority."""
-    if req.resource.kind != "Pod" or req.verb != "create":
-        return None
-    spec = obj.setdefault("spec", {})
-    if spec.get("priority") is None:
-        spec["priority"] = 0
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-    return {"priority": spec["priority"]}
-
-
 def default_toleration_seconds(api: AdmissionServer, req: Request, obj: dict) -> dict | None:
     """Tolerate not-ready and unreachable NoExecute taints for 300 s, unless the pod already says otherwise."""
     if req.resource.kind != "Pod" or req.verb != "create":
@@ -181,7 +170,7 @@ MUTATING = (
     Plugin("ServiceAccount", service_account),
     Plugin("NodeRestriction", node_restriction),
     Plugin("TaintNodesByCondition", taint_nodes_by_condition),
-    Plugin("Priority", priority),
+    Plugin("Priority", priority.admit),
     Plugin("DefaultTolerationSeconds", default_toleration_seconds),
     Plugin("DefaultStorageClass", default_storage_class),
     Plugin("StorageObjectInUseProtection", storage_object_in_use_protection),

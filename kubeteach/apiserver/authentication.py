@@ -327,10 +327,19 @@ class Authenticator:
     def __init__(self, ca: CertificateAuthority):
         self.ca = ca
         self.tokens: dict[str, UserInfo] = {}
+        # service account tokens (the controllers'), kept apart from the static token file serve saves
+        self.service_account_tokens: dict[str, UserInfo] = {}
         self._verified: dict[bytes, _Verified] = {}
 
     def add_token(self, token: str, user: str, groups: tuple[str, ...] = ()) -> None:
         self.tokens[token] = UserInfo(user, (*groups, "system:authenticated"), "bearer token")
+
+    def add_service_account_token(self, token: str, namespace: str, name: str) -> None:
+        """A token the serviceaccount authenticator accepts as system:serviceaccount:<namespace>:<name> with its
+        groups (pkg/serviceaccount/util.go); a random string where the real one is a signed JWT."""
+        groups = ("system:serviceaccounts", f"system:serviceaccounts:{namespace}", "system:authenticated")
+        self.service_account_tokens[token] = UserInfo(f"system:serviceaccount:{namespace}:{name}", groups,
+                                                      "bearer token")
 
     def authenticate(self, creds: Credentials | None) -> UserInfo | None:
         """The user behind the credentials, or None (the API server then answers 401 Unauthorized)."""
@@ -349,7 +358,7 @@ class Authenticator:
                 return None
             return verified.user
         if creds.token:
-            return self.tokens.get(creds.token)
+            return self.tokens.get(creds.token) or self.service_account_tokens.get(creds.token)
         return None
 
     def _verify_cert(self, pem: bytes) -> _Verified | None:

@@ -139,9 +139,21 @@ def default_storageclass(obj: dict) -> Defaulted:
     return out
 
 
+def default_priorityclass(obj: dict) -> Defaulted:
+    """SetDefaults_PriorityClass (pkg/apis/scheduling/v1/defaults.go); a false globalDefault and an empty
+    description are dropped, as their `omitempty` JSON tags never store them."""
+    out: Defaulted = []
+    if obj.get("globalDefault") is False:
+        del obj["globalDefault"]
+    if obj.get("description") == "":
+        del obj["description"]
+    _set(obj, "preemptionPolicy", "PreemptLowerPriority", "preemptionPolicy", out)
+    return out
+
+
 DEFAULTERS = {"Deployment": default_deployment, "ReplicaSet": default_replicaset, "Pod": default_pod,
               "PersistentVolumeClaim": default_pvc, "PersistentVolume": default_pv,
-              "StorageClass": default_storageclass}
+              "StorageClass": default_storageclass, "PriorityClass": default_priorityclass}
 
 
 def apply_defaults(kind: str, obj: dict) -> Defaulted:

@@ -23,6 +23,7 @@ SUBRESOURCES: dict[str, tuple[tuple[str, str, str] | None, tuple[str, ...]]] = {
     "status": (None, ("get", "patch", "update")),
     "scale": (("autoscaling", "v1", "Scale"), ("get", "patch", "update")),
     "binding": (("", "v1", "Binding"), ("create",)),
+    "eviction": (("policy", "v1", "Eviction"), ("create",)),
     "log": (None, ("get",)),
     # connect subresources (kube-apiserver's discovery lists them with get and create; connect.py answers them)
     "exec": (("", "v1", "PodExecOptions"), ("create", "get")),

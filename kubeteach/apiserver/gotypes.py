@@ -333,6 +333,20 @@ KINDS: dict[str, S] = {
     "Lease": _kind("Lease", spec=mk("v1.LeaseSpec", "holderIdentity preferredHolder", leaseDurationSeconds=I32,
                                     acquireTime=TIME, renewTime=TIME, leaseTransitions=I32,
                                     strategy=T("v1.CoordinatedLeaseStrategy"))),
+    "PriorityClass": _kind("PriorityClass", value=I32, globalDefault=BOOL, description=STR,
+                           preemptionPolicy=T("v1.PreemptionPolicy")),
+    "PodDisruptionBudget": _kind("PodDisruptionBudget", spec=mk(
+        "v1.PodDisruptionBudgetSpec", minAvailable=IOS, selector=SELECTOR, maxUnavailable=IOS,
+        unhealthyPodEvictionPolicy=T("v1.UnhealthyPodEvictionPolicyType")), status=mk(
+        "v1.PodDisruptionBudgetStatus", observedGeneration=I64, disruptedPods=M(TIME), disruptionsAllowed=I32,
+        currentHealthy=I32, desiredHealthy=I32, expectedPods=I32, conditions=L(mk(
+            "v1.Condition", "type reason message", status=T("v1.ConditionStatus"), observedGeneration=I64,
+            lastTransitionTime=TIME)))),
+    # policy/v1 Eviction: the body of pods/eviction
+    "Eviction": _kind("Eviction", deleteOptions=mk(
+        "v1.DeleteOptions", "kind apiVersion propagationPolicy", gracePeriodSeconds=I64, orphanDependents=BOOL,
+        dryRun=STRS, ignoreStoreReadErrorWithClusterBreakingPotential=BOOL, preconditions=mk(
+            "v1.Preconditions", "resourceVersion", uid=T("types.UID")))),
 }
 
 #: kinds whose name another group's kind already has, by (group, kind): events.k8s.io/v1 Event is a view of the core

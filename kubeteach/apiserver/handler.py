@@ -20,6 +20,7 @@ from . import (
     defaults,
     escalation,
     eventsv1,
+    eviction,
     managedfields,
     reviews,
     schema,
@@ -112,6 +113,8 @@ class APIServer(WatchFanOut):
             return self._connect(req, log)
         if eventsv1.is_events_v1(req.resource):    # served from the core Events' storage, converted
             return eventsv1.serve(req, lambda core: getattr(self, f"_{core.verb}")(core, log))
+        if req.subresource == "eviction" and req.verb == "create":    # EvictionREST (eviction.py)
+            return eviction.evict(self, req, log)
         handler = getattr(self, f"_{req.verb}")
         return handler(req, log)
 

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .authentication import UserInfo
+from .controller_policy import controller_policy
 from .errors import APIError, not_found
 from .resources import BY_RESOURCE
 
@@ -63,6 +64,13 @@ def subject_matches(subject: dict, user: UserInfo, binding_namespace: str) -> bo
         ns = subject.get("namespace") or binding_namespace
         return user.name == f"system:serviceaccount:{ns}:{name}"
     return False
+
+
+def describe_subject(subject: dict, binding_namespace: str) -> str:
+    """The subject as rbac.go's describeSubject names it: a ServiceAccount as "name/namespace"."""
+    if subject.get("kind") == "ServiceAccount":
+        return f'{subject.get("name")}/{subject.get("namespace") or binding_namespace}'
+    return str(subject.get("name"))
 
 
 # The Node authorizer (plugin/pkg/auth/authorizer/node) scopes kubelets to their own node; this keeps its
@@ -130,7 +138,7 @@ class Authorizer:
             if rule_allows(rule, a):
                 return Decision(True, {"by": "rbac", "binding_kind": "RoleBinding" if namespace else
                                        "ClusterRoleBinding", "binding": binding["metadata"]["name"],
-                                       "subject_kind": match["kind"], "subject": match["name"],
+                                       "subject_kind": match["kind"], "subject": describe_subject(match, namespace),
                                        "role_kind": str(ref.get("kind")), "role": str(ref.get("name"))})
         return None
 
@@ -187,7 +195,8 @@ def role_reference_rules(roles: RoleIndex, ref: dict, namespace: str) -> list[di
 
 
 def bootstrap_policy() -> list[dict]:
-    """The RBAC objects a new cluster starts with (a subset of plugin/pkg/auth/authorizer/rbac/bootstrappolicy)."""
+    """The RBAC objects a new cluster starts with (a subset of plugin/pkg/auth/authorizer/rbac/bootstrappolicy),
+    the controllers' own roles and bindings last."""
     def cluster_role(name: str, rules: list[dict]) -> dict:
         return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
                 "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
@@ -207,11 +216,14 @@ def bootstrap_policy() -> list[dict]:
                                                       "serviceaccounts"], "verbs": read}]
     edit = [{"apiGroups": ["", "apps"], "resources": ["pods", "replicasets", "deployments", "deployments/scale",
                                                       "deployments/rollback", "persistentvolumeclaims"],
-             "verbs": read + write + ["deletecollection"]}, *view]
+             "verbs": read + write + ["deletecollection"]},
+            {"apiGroups": [""], "resources": ["pods/eviction"], "verbs": ["create"]},     # kubectl drain
+            {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": read + write}, *view]
     controller_manager = [
         {"apiGroups": ["", "apps", "storage.k8s.io", "coordination.k8s.io"],
          "resources": ["*", "*/status", "*/scale"], "verbs": read + write},
         {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
+        {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": read},     # shared informers
         # system:controller:namespace-controller's rules (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/
         # controller_policy.go): empty any namespace of any kind, then finalize it
         {"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch", "delete", "deletecollection"]},
@@ -221,6 +233,8 @@ def bootstrap_policy() -> list[dict]:
         {"apiGroups": [""], "resources": ["pods", "nodes", "persistentvolumeclaims", "persistentvolumes"],
          "verbs": read},
         {"apiGroups": [""], "resources": ["pods/binding", "bindings"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]},        # preemption's victims
+        {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": read},   # preemption's PDBs
         {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["patch", "update"]},
         {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "update", "patch"]},
         {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses", "csinodes"], "verbs": read},
@@ -253,4 +267,5 @@ def bootstrap_policy() -> list[dict]:
         {**binding("system:public-info-viewer", "system:public-info-viewer", "Group", "system:authenticated"),
          "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": g}
                       for g in ("system:authenticated", "system:unauthenticated")]},
+        *controller_policy(),       # system:controller:* (controller_policy.py)
     ]

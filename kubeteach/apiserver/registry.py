@@ -23,7 +23,7 @@ from ..objects import (
 from .errors import APIError, already_exists, conflict, not_found
 from .resources import BY_RESOURCE, Resource
 
-GENERATION_KINDS = {"Deployment", "ReplicaSet", "Pod"}
+GENERATION_KINDS = {"Deployment", "ReplicaSet", "Pod", "PodDisruptionBudget"}
 
 
 def to_object(kv: KeyValue) -> dict:
@@ -211,6 +211,8 @@ class Storage:
             obj["status"] = {"phase": "Pending"}
         elif res.kind == "PersistentVolume":
             obj.setdefault("status", {"phase": "Pending"})
+        elif res.kind == "PodDisruptionBudget":     # podDisruptionBudgetStrategy.PrepareForCreate: a zero status
+            obj["status"] = {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0}
 
     def create(self, res: Resource, obj: dict) -> tuple[dict, KeyValue]:
         m = obj["metadata"]

@@ -69,6 +69,9 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("ReplicaSet", "replicasets", "replicaset", "apps", "v1", True, ("rs",), ("status", "scale")),
     # events.k8s.io/v1 Events are the core Events, stored once under /registry/events (eventsv1.py converts)
     Resource("Event", "events", "event", "events.k8s.io", "v1", True, ("ev",)),
+    # policy before rbac, as kube-apiserver's group priorities order discovery
+    Resource("PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", "policy", "v1", True, ("pdb",),
+             ("status",)),
     Resource("Role", "roles", "role", RBAC, "v1", True),
     Resource("RoleBinding", "rolebindings", "rolebinding", RBAC, "v1", True),
     Resource("ClusterRole", "clusterroles", "clusterrole", RBAC, "v1", False),
@@ -76,6 +79,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("StorageClass", "storageclasses", "storageclass", "storage.k8s.io", "v1", False, ("sc",)),
     Resource("VolumeAttachment", "volumeattachments", "volumeattachment", "storage.k8s.io", "v1", False, (),
              ("status",)),
+    # scheduling.k8s.io: group priority 16600, after storage and before coordination (kube-apiserver's order)
+    Resource("PriorityClass", "priorityclasses", "priorityclass", "scheduling.k8s.io", "v1", False, ("pc",)),
     Resource("Lease", "leases", "lease", "coordination.k8s.io", "v1", True),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,8 +72,31 @@ class Controller:
                 self.enqueue(obj)
 
 
+#: the service account each controller's client is built for (ClientOrDie("<sa>") in
+#: cmd/kube-controller-manager/app): with --use-service-account-credentials each controller calls the API as
+#: system:serviceaccount:kube-system:<sa>. The CSI sidecars are not kube-controller-manager's: they keep its client.
+SERVICE_ACCOUNTS: dict[str, str] = {
+    "deployment-controller": "deployment-controller",
+    "replicaset-controller": "replicaset-controller",
+    "garbage-collector": "generic-garbage-collector",
+    "node-lifecycle-controller": "node-controller",
+    "taint-eviction-controller": "node-controller",       # "taint-manager uses existing cluster role from node-controller"
+    "pod-garbage-collector-controller": "pod-garbage-collector",
+    "namespace-controller": "namespace-controller",
+    "persistentvolume-binder-controller": "persistent-volume-binder",
+    "pvc-protection-controller": "pvc-protection-controller",
+    "pv-protection-controller": "pv-protection-controller",
+    "attachdetach-controller": "attachdetach-controller",
+    "disruption-controller": "disruption-controller",
+}
+
+#: (service account, actor) -> a client with that service account's credentials
+ClientBuilder = Callable[[str, str], Client]
+
+
 class ControllerManager:
-    """kube-controller-manager: one identity, one shared informer factory, the controllers it was asked to run."""
+    """kube-controller-manager: its own identity for the shared informers, one shared informer factory, and the
+    controllers it was asked to run, each with a client for its service account (`client_builder`)."""
 
     CONTROLLERS: dict[str, str] = {
         "deployment-controller": "kubeteach.controllers.deployment:DeploymentController",
@@ -86,11 +110,13 @@ class ControllerManager:
         "pvc-protection-controller": "kubeteach.controllers.volume:PVCProtectionController",
         "pv-protection-controller": "kubeteach.controllers.volume:PVProtectionController",
         "attachdetach-controller": "kubeteach.controllers.attachdetach:AttachDetachController",
+        "disruption-controller": "kubeteach.controllers.disruption:DisruptionController",
         "csi-provisioner": "kubeteach.controllers.provisioner:CSIProvisioner",
         "csi-attacher": "kubeteach.controllers.attachdetach:CSIAttacher",
     }
 
-    def __init__(self, env: Loop, client: Client, names: list[str], config: ControllerConfig):
+    def __init__(self, env: Loop, client: Client, names: list[str], config: ControllerConfig,
+                 client_builder: ClientBuilder | None = None):
         import importlib
 
         self.factory = InformerFactory(client)
@@ -98,8 +124,10 @@ class ControllerManager:
         for name in names:
             module, cls = self.CONTROLLERS[name].split(":")
             controller_class = getattr(importlib.import_module(module), cls)
-            self.controllers[name] = controller_class(env, client.named(controller_class.name), self.factory,
-                                                      config)
+            sa = SERVICE_ACCOUNTS.get(name)
+            own = client_builder(sa, controller_class.name) if client_builder and sa else \
+                client.named(controller_class.name)
+            self.controllers[name] = controller_class(env, own, self.factory, config)
 
     def start(self) -> None:
         self.factory.start()

@@ -100,4 +100,28 @@ def namespace_for(ctx: Context, res: Resource, obj: dict) -> str:
     return ns or ctx.namespace
 
 
-__all__ = ["category_all", "documents", "mapping", "namespace_for", "objects", "resolve", "targets"]
+def chosen_objects(ctx: Context, note_empty: bool = False) -> list[tuple[Resource, str, str]]:
+    """(resource, namespace, name) of what `-f` documents, TYPE NAME… or a TYPE with -l/--all choose (delete and
+    wait); `note_empty` prints delete's `No resources found…` for a selector that matched nothing."""
+    out: list[tuple[Resource, str, str]] = []
+    if ctx.args.get("filename"):
+        for doc in documents(ctx):
+            res = mapping(ctx, doc)
+            if res is not None:
+                out.append((res, namespace_for(ctx, res, doc.obj), doc.obj["metadata"]["name"]))
+        return out
+    for res, names in targets(ctx, ctx.args.words[1:]):
+        ns = ctx.namespace if res.namespaced else ""
+        if not names:
+            if not (ctx.args.get("all") or ctx.args.get("selector")):
+                raise KubectlError("resource(s) were provided, but no name was specified")
+            params = {"labelSelector": parse_selector(ctx.args.get("selector"))} if ctx.args.get("selector") else {}
+            names = [o["metadata"]["name"] for o in ctx.client.list(res.resource, ns, **params)["items"]]
+            if not names and note_empty:
+                ctx.error(f"No resources found{' in ' + ns + ' namespace' if ns else ''}.")
+        out.extend((res, ns, n) for n in names)
+    return out
+
+
+__all__ = ["category_all", "chosen_objects", "documents", "mapping", "namespace_for", "objects", "resolve",
+           "targets"]

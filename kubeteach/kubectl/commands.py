@@ -10,10 +10,10 @@ from typing import Any
 
 from ..apiserver import APIError
 from ..apiserver.resources import Resource
-from ..objects import deep_copy, parse_selector
+from ..objects import deep_copy
 from . import printers
 from .apiinfo import api_resources, api_versions, version
-from .builder import documents, mapping, namespace_for, targets
+from .builder import chosen_objects, documents, mapping, namespace_for
 from .context import Context, dry_run, field_validation, server_error, with_source
 from .describe import describe
 from .describe_writer import LAST_APPLIED
@@ -34,7 +34,10 @@ from .taint import taint
 from .wait import wait
 
 
-def _for_each_document(ctx: Context, verb: str, fn: Callable[[Resource, dict, str, str], str]) -> int:
+def _for_each_document(ctx: Context, verb: str, fn: Callable[[Resource, dict, str, str], str],
+                       on_error: Callable[[APIError], str] | None = None) -> int:
+    """Run `fn` on each manifest document and print `<kind>/<name> <word>`; server errors as kubectl prints them
+    (`on_error` formats them where the command has its own form)."""
     docs = documents(ctx)
     if not docs:
         raise KubectlError(f"no objects passed to {verb}")
@@ -49,7 +52,7 @@ def _for_each_document(ctx: Context, verb: str, fn: Callable[[Resource, dict, st
             word = fn(res, doc.obj, ns, doc.source)
             ctx.print(f"{res.kubectl_name}/{_name(doc.obj)} {word}")
         except APIError as e:
-            ctx.error(server_error(with_source(e, _gerund(verb), doc.source)))
+            ctx.error(on_error(e) if on_error else server_error(with_source(e, _gerund(verb), doc.source)))
             failed = True
     return 1 if failed else 0
 
@@ -104,33 +107,22 @@ def _server_side_apply(ctx: Context) -> int:
     if dry == "client":
         raise KubectlError("--dry-run=client doesn't work with --server-side (did you mean --dry-run=server "
                            "instead?)")
-    docs = documents(ctx)
-    if not docs:
-        raise KubectlError("no objects passed to apply")
-    failed = False
-    for doc in docs:
-        res = mapping(ctx, doc)
-        if res is None:
-            failed = True
-            continue
-        body = deep_copy(doc.obj)
-        try:
-            ns = namespace_for(ctx, res, doc.obj)
-            if ns:
-                body.setdefault("metadata", {})["namespace"] = ns
-            ctx.client.request("patch", res, ns, _name(doc.obj), body=body, patchType="apply",
-                               fieldManager=ctx.args.get("field-manager") or "kubectl",
-                               force=bool(ctx.args.get("force-conflicts")), fieldValidation=field_validation(ctx),
-                               dryRun="All" if dry == "server" else None)
-            ctx.print(f"{res.kubectl_name}/{_name(doc.obj)} serverside-applied" +
-                      (" (server dry run)" if dry == "server" else ""))
-        except APIError as e:
-            failed = True
-            if e.code == 409 and e.reason == "Conflict":
-                ctx.error(f"error: {e.message}\n{CONFLICT_ADVICE}")
-            else:
-                ctx.error(server_error(e) if e.reason else f"Error from server: {e.message}")
-    return 1 if failed else 0
+
+    def one(res: Resource, obj: dict, ns: str, source: str) -> str:
+        body = deep_copy(obj)
+        if ns:
+            body.setdefault("metadata", {})["namespace"] = ns
+        ctx.client.request("patch", res, ns, _name(obj), body=body, patchType="apply",
+                           fieldManager=ctx.args.get("field-manager") or "kubectl",
+                           force=bool(ctx.args.get("force-conflicts")), fieldValidation=field_validation(ctx),
+                           dryRun="All" if dry == "server" else None)
+        return "serverside-applied" + (" (server dry run)" if dry == "server" else "")
+
+    def error(e: APIError) -> str:
+        if e.code == 409 and e.reason == "Conflict":
+            return f"error: {e.message}\n{CONFLICT_ADVICE}"
+        return server_error(e) if e.reason else f"Error from server: {e.message}"
+    return _for_each_document(ctx, "apply", one, error)
 
 
 def apply(ctx: Context) -> int:
@@ -213,24 +205,7 @@ def delete(ctx: Context) -> int:
                   "terminated. The resource may continue to run on the cluster indefinitely.")
         grace = 0 if grace is None else grace
     wait = str(ctx.args.get("wait", "true")).lower() != "false"
-    chosen: list[tuple[Resource, str, str]] = []
-    if ctx.args.get("filename"):
-        for doc in documents(ctx):
-            res = mapping(ctx, doc)
-            if res is not None:
-                chosen.append((res, namespace_for(ctx, res, doc.obj), doc.obj["metadata"]["name"]))
-    else:
-        for res, names in targets(ctx, ctx.args.words[1:]):
-            ns = ctx.namespace if res.namespaced else ""
-            if not names:
-                if not (ctx.args.get("all") or ctx.args.get("selector")):
-                    raise KubectlError("resource(s) were provided, but no name was specified")
-                params = {"labelSelector": parse_selector(ctx.args.get("selector"))} if ctx.args.get("selector") \
-                    else {}
-                names = [o["metadata"]["name"] for o in ctx.client.list(res.resource, ns, **params)["items"]]
-                if not names:
-                    ctx.error(f"No resources found{' in ' + ns + ' namespace' if ns else ''}.")
-            chosen.extend((res, ns, n) for n in names)
+    chosen = chosen_objects(ctx, note_empty=True)
     failed = False
     deleted = []
     for res, ns, name in chosen:

@@ -35,7 +35,9 @@ VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--ou
                "--api-version": "api-version", "--api-group": "api-group", "--verbs": "verbs",
                "--categories": "categories",
                "--restart": "restart", "--labels": "labels", "--env": "env", "--annotations": "annotations",
-               "--image-pull-policy": "image-pull-policy", "--request-timeout": "request-timeout"}
+               "--image-pull-policy": "image-pull-policy", "--request-timeout": "request-timeout",
+               "--min-available": "min-available", "--max-unavailable": "max-unavailable",
+               "--value": "value", "--description": "description", "--preemption-policy": "preemption-policy"}
 BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w": "watch", "--watch": "watch",
               "--show-labels": "show-labels", "--all": "all", "--force": "force", "--now": "now",
               "--raw": "raw", "--minify": "minify", "--ignore-not-found": "ignore-not-found",
@@ -48,7 +50,7 @@ BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w"
               "--namespaced": "namespaced", "--client": "client",
               "--command": "command", "--attach": "attach", "--rm": "rm", "--privileged": "privileged",
               "--follow": "follow", "--server-side": "server-side", "--force-conflicts": "force-conflicts",
-              "--show-managed-fields": "show-managed-fields"}
+              "--show-managed-fields": "show-managed-fields", "--global-default": "global-default"}
 SHORT_VALUE = {"-f", "-o", "-n", "-l", "-p", "-r", "-c"}
 
 

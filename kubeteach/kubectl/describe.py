@@ -57,6 +57,21 @@ def describe_generic(obj: dict, events: list[dict] | None, now: float) -> str:
     return w.string()
 
 
+def describe_priorityclass(pc: dict, events: list[dict] | None, now: float) -> str:
+    """describePriorityClass: value, global default, preemption policy, description, annotations (FormatLabels)."""
+    w = PrefixWriter()
+    annotations = (pc.get("metadata") or {}).get("annotations") or {}
+    w.write(0, f"Name:\t{pc['metadata']['name']}\n")
+    w.write(0, f"Value:\t{pc.get('value', 0)}\n")
+    w.write(0, f"GlobalDefault:\t{str(bool(pc.get('globalDefault'))).lower()}\n")
+    w.write(0, f"PreemptionPolicy:\t{pc.get('preemptionPolicy') or ''}\n")
+    w.write(0, f"Description:\t{pc.get('description') or ''}\n")
+    w.write(0, "Annotations:\t" + (",".join(f"{k}={v}" for k, v in sorted(annotations.items())) or "<none>") + "\n")
+    if events is not None:
+        describe_events(events, w, now)
+    return w.string()
+
+
 def _print_unstructured(w: PrefixWriter, level: int, content: dict, prefix: str, skip: tuple[str, ...]) -> None:
     """printUnstructuredContent: fields sorted, maps and lists nested one level deeper."""
     for field in sorted(content):
@@ -169,6 +184,8 @@ def describe_object(ctx: Context, res: Resource, obj: dict) -> str:
         except APIError as e:
             lease = e.message
         return describe_node(obj, pods, lease, evs, now)
+    if kind == "PriorityClass":
+        return describe_priorityclass(obj, events(kind), now)
     if kind in DESCRIBERS:                    # the RBAC describers show no events
         return DESCRIBERS[kind](obj)
     return describe_generic(obj, events(kind), now)

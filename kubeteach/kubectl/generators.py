@@ -7,11 +7,12 @@ The generators leave empty structs in place (`strategy: {}`, `resources: {}`, `s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from ..apiserver import APIError
 from ..apiserver.resources import BY_RESOURCE, RBAC, Resource, lookup
-from ..objects import deep_copy
+from ..objects import deep_copy, parse_selector
 from . import printers
 from .context import Context, dry_run
 from .manifests import KubectlError
@@ -59,13 +60,7 @@ def _send(ctx: Context, res: Resource, obj: dict, wrap: str = "") -> int:
             if not wrap:
                 raise
             raise KubectlError(f"failed to create {wrap}: {e.message}") from None
-    if output in ("yaml", "json"):
-        obj = printers.hide_managed_fields(obj, bool(ctx.args.get("show-managed-fields")))
-        ctx.print(printers.to_yaml(obj) if output == "yaml" else printers.to_json(obj))
-        return 0
-    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry, "")
-    ctx.print(f"{res.kubectl_name}/{obj['metadata']['name']}" + ("" if output == "name" else f" created{suffix}"))
-    return 0
+    return printers.print_created(ctx, res.kubectl_name, obj, output, dry)
 
 
 # --- deployment ---------------------------------------------------------------------------------------------------
@@ -222,10 +217,71 @@ def _with_subjects(ctx: Context, binding: dict) -> dict:
     return binding
 
 
+# --- poddisruptionbudget ------------------------------------------------------------------------------------------
+
+def create_pdb(ctx: Context) -> int:
+    """kubectl create poddisruptionbudget NAME --selector=SELECTOR --min-available=N|--max-unavailable=N
+    (create_pdb.go: Validate, then ParseToLabelSelector and intstr.Parse). A selector that does not parse gets our
+    parser's reason after kubectl's `couldn't parse the selector string` (its lexer's wording is not reproduced)."""
+    name = _name(ctx, "poddisruptionbudget")
+    selector, low, high = (str(ctx.args.get(k) or "") for k in ("selector", "min-available", "max-unavailable"))
+    if not selector:
+        raise KubectlError("a selector must be specified")
+    if not low and not high:
+        raise KubectlError("one of min-available or max-unavailable must be specified")
+    if low and high:
+        raise KubectlError("min-available and max-unavailable cannot be both specified")
+    for flag, value in (("min-available", low), ("max-unavailable", high)):
+        if value and not re.fullmatch("[0-9]+%?", value):
+            raise KubectlError(f"invalid format specified for {flag}")
+    if re.search(r"!=", selector):
+        raise KubectlError('"!=" is not a valid label selector operator')
+    try:
+        sel = parse_selector(selector)
+    except ValueError as err:
+        raise KubectlError(f"couldn't parse the selector string \"{selector}\": {err}") from None
+    for expr in sel["matchExpressions"]:
+        if "values" in expr:
+            expr["values"] = sorted(set(expr["values"]))
+    sel = {k: v for k, v in sel.items() if v}
+    bound = {"minAvailable": low} if low else {"maxUnavailable": high}
+    spec = {k: int(v) if v.isdigit() else v for k, v in bound.items()}      # intstr.Parse
+    res = BY_RESOURCE["poddisruptionbudgets"]
+    obj = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(ctx, name, res),
+           "spec": {**({"minAvailable": spec["minAvailable"]} if low else {}), "selector": sel,
+                    **({"maxUnavailable": spec["maxUnavailable"]} if high else {})},
+           "status": {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0}}
+    return _send(ctx, res, obj)
+
+
+# --- priorityclass ------------------------------------------------------------------------------------------------
+
+def create_priorityclass(ctx: Context) -> int:
+    """kubectl create priorityclass NAME [--value=N] [--global-default] [--description=TEXT]
+    [--preemption-policy=POLICY] (create_priorityclass.go: value 0 and PreemptLowerPriority unless given; an API
+    error comes back as `failed to create priorityclass: ...`)."""
+    try:
+        value = _int32(ctx, "value", "0")            # a flag parse error: cobra adds its usage hint
+    except KubectlError as err:
+        raise KubectlError(f"{err}\nSee 'kubectl create priorityclass --help' for usage.") from None
+    name = _name(ctx, "priorityclass")
+    res = BY_RESOURCE["priorityclasses"]
+    obj = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": _meta(ctx, name, res),
+           "value": value, "preemptionPolicy": str(ctx.args.get("preemption-policy",
+                                                                                   "PreemptLowerPriority"))}
+    if ctx.args.get("global-default"):                 # globalDefault and description are omitempty
+        obj["globalDefault"] = True
+    if ctx.args.get("description"):
+        obj["description"] = str(ctx.args.get("description"))
+    return _send(ctx, res, obj, wrap="priorityclass")
+
+
 GENERATORS: dict[str, Callable[[Context], int]] = {
     "deployment": create_deployment, "deploy": create_deployment, "namespace": create_namespace,
     "ns": create_namespace, "role": create_role, "rolebinding": create_rolebinding,
     "clusterrolebinding": create_clusterrolebinding,
+    "poddisruptionbudget": create_pdb, "pdb": create_pdb,
+    "priorityclass": create_priorityclass, "pc": create_priorityclass,
 }
 
 __all__ = ["GENERATORS", "container_name", "create_clusterrolebinding", "create_deployment", "create_namespace",

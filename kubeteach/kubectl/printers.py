@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import yaml
 
@@ -223,6 +224,16 @@ COLUMNS: dict[str, tuple[list[str], list[str], Callable[[dict, float, bool], lis
     "leases": (["NAME", "HOLDER", "AGE"], [], lambda o, now, w: [o["metadata"]["name"],
                                                                   o.get("spec", {}).get("holderIdentity", ""),
                                                                   age(o, now)]),
+    # printPriorityClass: PREEMPTIONPOLICY is the class's own field (printers.go, since v1.33)
+    "priorityclasses": (["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"], [],
+                        lambda o, now, w: [o["metadata"]["name"], str(o.get("value", 0)),
+                                           str(bool(o.get("globalDefault"))).lower(), age(o, now),
+                                           o.get("preemptionPolicy") or ""]),
+    # printPodDisruptionBudget: N/A for the bound that is not set
+    "poddisruptionbudgets": (["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"], [],
+                             lambda o, now, w: [o["metadata"]["name"], *(str(o.get("spec", {}).get(k, "N/A"))
+                                                                         for k in ("minAvailable", "maxUnavailable")),
+                                                str(o.get("status", {}).get("disruptionsAllowed", 0)), age(o, now)]),
 }
 
 
@@ -270,6 +281,18 @@ def to_yaml(obj: dict) -> str:
 
 def to_json(obj: dict) -> str:
     return json.dumps(obj, indent=4) + "\n"
+
+
+def print_created(ctx: Any, kind_name: str, obj: dict, output: str, dry: str) -> int:
+    """What kubectl's create generators and `run` print: the object with -o yaml|json (managedFields hidden unless
+    --show-managed-fields), else `<kind>/<name> created[ (dry run)]`, or just the name with -o name."""
+    if output in ("yaml", "json"):
+        obj = hide_managed_fields(obj, bool(ctx.args.get("show-managed-fields")))
+        ctx.print(to_yaml(obj) if output == "yaml" else to_json(obj))
+        return 0
+    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry, "")
+    ctx.print(f"{kind_name}/{obj['metadata']['name']}" + ("" if output == "name" else f" created{suffix}"))
+    return 0
 
 
 def hide_managed_fields(obj: dict, show: bool = False) -> dict:

@@ -131,13 +131,7 @@ def run(ctx: Context) -> int:
         pod = ctx.client.request("create", BY_RESOURCE["pods"], ctx.namespace, body=pod,
                                  fieldManager=a.get("field-manager") or "kubectl-run",
                                  dryRun="All" if dry == "server" else None)
-    if output in ("yaml", "json"):
-        pod = printers.hide_managed_fields(pod, bool(ctx.args.get("show-managed-fields")))
-        ctx.print(printers.to_yaml(pod) if output == "yaml" else printers.to_json(pod))
-        return 0
-    suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry, "")
-    ctx.print(f"pod/{pod['metadata']['name']}" + ("" if output == "name" else f" created{suffix}"))
-    return 0
+    return printers.print_created(ctx, "pod", pod, output, dry)
 
 
 __all__ = ["basic_pod", "parse_envs", "parse_labels", "run"]

@@ -14,8 +14,7 @@ from typing import Any
 
 from ..apiserver import APIError
 from ..apiserver.resources import Resource
-from ..objects import parse_selector
-from .builder import documents, mapping, namespace_for, targets
+from .builder import chosen_objects
 from .context import Context, server_error
 from .manifests import KubectlError
 from .rollout import parse_duration
@@ -137,11 +136,11 @@ def wait(ctx: Context) -> int:
     if timeout < 0:
         timeout = WEEK
     deadline = ctx.now + timeout
-    chosen = _chosen(ctx)
+    chosen = chosen_objects(ctx)
     if cond.kind == "create":
         if not _wait_created(ctx, chosen, timeout):
             raise KubectlError(TIMED_OUT)
-        chosen = _chosen(ctx)
+        chosen = chosen_objects(ctx)
     errors: list[str] = []
     visited = 0
     for res, ns, name in chosen:
@@ -164,26 +163,6 @@ def wait(ctx: Context) -> int:
     for e in errors:
         ctx.error(e)
     return 1 if errors else 0
-
-
-def _chosen(ctx: Context) -> list[tuple[Resource, str, str]]:
-    """The builder: `-f` documents, named objects, or a TYPE's objects by selector or --all."""
-    out: list[tuple[Resource, str, str]] = []
-    if ctx.args.get("filename"):
-        for doc in documents(ctx):
-            res = mapping(ctx, doc)
-            if res is not None:
-                out.append((res, namespace_for(ctx, res, doc.obj), doc.obj["metadata"]["name"]))
-        return out
-    for res, names in targets(ctx, ctx.args.words[1:]):
-        ns = ctx.namespace if res.namespaced else ""
-        if not names:
-            if not (ctx.args.get("all") or ctx.args.get("selector")):
-                raise KubectlError("resource(s) were provided, but no name was specified")
-            params = {"labelSelector": parse_selector(ctx.args.get("selector"))} if ctx.args.get("selector") else {}
-            names = [o["metadata"]["name"] for o in ctx.client.list(res.resource, ns, **params)["items"]]
-        out.extend((res, ns, n) for n in names)
-    return out
 
 
 def _wait_created(ctx: Context, chosen: list[tuple[Resource, str, str]], timeout: float) -> bool:

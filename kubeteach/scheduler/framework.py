@@ -76,7 +76,7 @@ PASS = Status()
 @dataclass
 class Diagnosis:
     """framework.Diagnosis: each rejected node's status, the plugins that rejected, PreFilter's and PostFilter's
-    messages (pending plugins and preemption nominations are not modelled)."""
+    messages (pending plugins are not modelled; the nomination preemption makes travels in ScheduleResult)."""
 
     node_to_status: dict[str, Status] = field(default_factory=dict)
     unschedulable_plugins: set[str] = field(default_factory=set)

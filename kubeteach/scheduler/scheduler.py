@@ -13,12 +13,13 @@ from itertools import repeat
 from operator import add, mul
 from typing import TYPE_CHECKING, Any
 
-from ..client import APIError, Client, InformerFactory, OnNew
+from ..client import RESOURCES, APIError, Client, InformerFactory, OnNew
 from ..events import EventsRecorder
 from ..objects import deep_copy, get_condition, key_of, timestamp
 from ..pods import is_terminal, pod_requests
 from . import narratives  # noqa: F401  (registers the sentences)
 from .cache import Cache, NodeInfo
+from .eventhandlers import node_scheduling_property_changes
 from .framework import (
     ERROR,
     NO_NODES_AVAILABLE,
@@ -35,7 +36,9 @@ from .framework import (
     num_feasible_nodes_to_find,
     select_host_of,
 )
+from .nominator import Nominator
 from .plugins import CycleState, default_plugins
+from .plugins.defaultpreemption import DefaultPreemption
 from .plugins.dynamicresources import DynamicResources
 from .queue import QueuedPodInfo, SchedulingQueue
 
@@ -63,6 +66,7 @@ class ScheduleResult:
     suggested_host: str = ""
     evaluated_nodes: int = 0
     feasible_nodes: int = 0
+    nominated_node: str | None = None     # nominatingInfo: the node preemption made room on ("" clears)
 
 
 class Scheduler:
@@ -80,6 +84,8 @@ class Scheduler:
         self.nodes = self.factory.informer("nodes")
         self.pods = self.factory.informer("pods")
         self.replicasets = self.factory.informer("replicasets")     # PodTopologySpread's DefaultSelector
+        self.pdbs = self.factory.informer("poddisruptionbudgets") if any(
+            r.resource == "poddisruptionbudgets" for r in RESOURCES) else None      # DefaultPreemption's
         self.component = env.component("kube-scheduler")
         self.component.on_start = self.on_start
         self.cache = Cache()
@@ -89,6 +95,8 @@ class Scheduler:
         self.filter_plugins, self.score_plugins = default_plugins(self.cache, self.pvcs, self.pvs, self.classes,
                                                                   self.replicasets)
         self.dynamic_resources = DynamicResources()
+        self.default_preemption = DefaultPreemption(self)
+        self.nominator = Nominator()
         self.decisions: dict[str, list[Decision]] = {}
         self.keep_table_rows = KEEP_TABLE_ROWS
         self._tables: deque[Decision] = deque()
@@ -135,12 +143,14 @@ class Scheduler:
     def _on_pod_add(self, pod: dict) -> None:
         if is_terminal(pod):
             return
+        self.nominator.update(None, pod)
         if pod["spec"].get("nodeName"):
             self.cache.add_pod(pod)
         elif self.responsible(pod):
             self.queue.add(pod, self.now)
 
     def _on_pod_update(self, old: dict, new: dict) -> None:
+        self.nominator.update(old, new)
         if new["spec"].get("nodeName"):
             self.queue.delete(new)
             if is_terminal(new):
@@ -162,6 +172,7 @@ class Scheduler:
         return b.milli_cpu < a.milli_cpu or b.memory < a.memory
 
     def _on_pod_delete(self, pod: dict) -> None:
+        self.nominator.forget(pod)
         if pod["spec"].get("nodeName"):
             if self.cache.remove_pod(pod):
                 self._event("AssignedPodDelete", key_of(pod))
@@ -207,7 +218,7 @@ class Scheduler:
         state = CycleState(pod)
         result, diagnosis, status = self.scheduling_cycle(state, pinfo, d)
         if not status.is_success():
-            self.handle_scheduling_failure(pinfo, status, diagnosis, d)
+            self.handle_scheduling_failure(pinfo, status, diagnosis, d, result.nominated_node)
             return
         status = self.binding_cycle(state, result, pinfo, d)
         if not status.is_success():
@@ -236,12 +247,15 @@ class Scheduler:
             return ScheduleResult(), Diagnosis(), Status(UNRESOLVABLE, (NO_NODES_AVAILABLE,))
         except FitError as fit:
             self._keep_tables(d)
-            fit.diagnosis.post_filter_msg = self.post_filter(state, pod, fit.diagnosis)
-            return ScheduleResult(), fit.diagnosis, Status(UNSCHEDULABLE, (fit.error(),))
+            fit.diagnosis.post_filter_msg, nominated = self.post_filter(state, pod, fit.diagnosis)
+            if nominated is not None:
+                self.nominator.add(pod, nominated)
+            return ScheduleResult(nominated_node=nominated), fit.diagnosis, Status(UNSCHEDULABLE, (fit.error(),))
         self._keep_tables(d)
         assumed = deep_copy(pod)
         assumed["spec"]["nodeName"] = result.suggested_host
         self.cache.assume_pod(assumed)
+        self.nominator.forget(pod)
         pinfo.pod = assumed
         self.record("scheduled", d.pod, **_summary(d))
         return result, diagnosis, PASS
@@ -260,7 +274,7 @@ class Scheduler:
         """schedulePod: the nodes that fit, then (when more than one does) Score and selectHost.
 
         Raises _NoNodes (ErrNoNodesAvailable) on an empty cluster and FitError when no node fits."""
-        nodes = self.cache.node_infos()
+        nodes = self.nominator.with_nominated_pods(self.cache.node_infos(), pod)
         d.num_all_nodes = len(nodes)
         if not nodes:
             raise _NoNodes()
@@ -304,9 +318,15 @@ class Scheduler:
                 return [], diagnosis
         self.dynamic_resources.pre_filter(state, pod)   # last of the PreFilters (Skip: no claims; not tabled)
         d.skipped_filter_plugins = sorted(skip)
+        plugins = state.values["filter_plugins"] = [pl for pl in self.filter_plugins if pl.name not in skip]
+        nominated = self.cache.nodes.get((pod.get("status") or {}).get("nominatedNodeName") or "")
+        if nominated is not None and nominated.node is not None:        # evaluateNominatedNode: that node first
+            ok, _ = filter_nodes(state, pod, plugins, [nominated], 0, 1, d.filters)
+            if ok:
+                d.feasible = [nominated.name]
+                return ok, diagnosis
         d.num_feasible_nodes_to_find = num_feasible_nodes_to_find(len(nodes), self.percentage_of_nodes_to_score)
         d.start_index = self.next_start_node_index
-        plugins = [pl for pl in self.filter_plugins if pl.name not in skip]
         feasible, failed = filter_nodes(state, pod, plugins, nodes, d.start_index, d.num_feasible_nodes_to_find,
                                         d.filters)
         d.rejected = diagnosis.node_to_status = failed
@@ -334,31 +354,22 @@ class Scheduler:
         d.totals = Totals(d.feasible, totals)
         return totals
 
-    def post_filter(self, state: CycleState, pod: dict, diagnosis: Diagnosis) -> str:
-        """RunPostFilterPlugins: DynamicResources, then DefaultPreemption; neither makes the pod schedulable, so
-        their reasons are joined with ", " (Status.Message) into the message's last part. An Error stops the
-        run: its message is the whole part (DynamicResources' `not found` after an unresolvable PreFilter)."""
+    def post_filter(self, state: CycleState, pod: dict, diagnosis: Diagnosis) -> tuple[str, str | None]:
+        """RunPostFilterPlugins: DynamicResources, then DefaultPreemption; a Success (room made) ends the run with no
+        message, an Error (DRA's `not found`) is the whole part, rejections' reasons are joined with ", ". Also
+        the node to nominate (None: leave the nomination)."""
         dra = self.dynamic_resources.post_filter(state, pod, diagnosis)
         if dra.code == ERROR:
-            return dra.message()
-        return ", ".join([*dra.reasons, self.default_preemption(pod, diagnosis)])
-
-    def default_preemption(self, pod: dict, diagnosis: Diagnosis) -> str:
-        """DefaultPreemption's message. Nodes rejected as unresolvable: preemption is not helpful; the others:
-        kubeteach evicts no one, so no victims are found (real preemption would look for lower-priority pods)."""
-        if pod["spec"].get("preemptionPolicy") == "Never":
-            return "preemption: not eligible due to preemptionPolicy=Never."
-        statuses = {}
-        for node, status in diagnosis.node_to_status.items():
-            reason = "Preemption is not helpful for scheduling" if status.code == UNRESOLVABLE else \
-                "No preemption victims found for incoming pod"
-            statuses[node] = Status(UNRESOLVABLE, (reason,))
-        return "preemption: " + FitError(len(statuses), Diagnosis(statuses)).error()
+            return dra.message(), None
+        status, nominated = self.default_preemption.post_filter(state, pod, diagnosis)
+        if status.is_success() or status.code == ERROR:
+            return status.message(), nominated
+        return ", ".join([*dra.reasons, *status.reasons]), nominated
 
     # --- failure and binding --------------------------------------------------------------------------------------
 
     def handle_scheduling_failure(self, pinfo: QueuedPodInfo, status: Status, diagnosis: Diagnosis,
-                                  d: Decision) -> None:
+                                  d: Decision, nominated: str | None = None) -> None:
         """handleSchedulingFailure: requeue, Warning FailedScheduling, and PodScheduled=False on the pod's status.
 
         A rejection (Unschedulable, UnschedulableAndUnresolvable) waits in unschedulablePods for the plugins that
@@ -383,20 +394,22 @@ class Scheduler:
         else:
             note = message
         self.recorder.eventf(pod, "Warning", "FailedScheduling", "Scheduling", note)
-        self.update_pod_condition(pod, reason, message)
+        self.update_pod_condition(pod, reason, message, nominated)
 
-    def update_pod_condition(self, pod: dict, reason: str, message: str) -> None:
-        """updatePod: patch status.conditions PodScheduled=False, only when it changes."""
+    def update_pod_condition(self, pod: dict, reason: str, message: str, nominated: str | None = None) -> None:
+        """updatePod: patch PodScheduled=False and status.nominatedNodeName, only when either changes."""
         old = get_condition(pod, "PodScheduled") or {}
-        if old.get("status") == "False" and old.get("reason") == reason and old.get("message") == message:
+        nnn = nominated is not None and (pod.get("status") or {}).get("nominatedNodeName", "") != nominated
+        if old.get("status") == "False" and old.get("reason") == reason and old.get("message") == message \
+                and not nnn:
             return
         cond = {"type": "PodScheduled", "status": "False", "lastProbeTime": None,
                 "lastTransitionTime": old.get("lastTransitionTime") if old.get("status") == "False"
                 else timestamp(self.now), "reason": reason, "message": message}
         m = pod["metadata"]
         try:
-            self.client.patch("pods", m["namespace"], m["name"], {"status": {"conditions": [cond]}},
-                              subresource="status")
+            self.client.patch("pods", m["namespace"], m["name"], {"status": {"conditions": [cond], **(
+                {"nominatedNodeName": nominated or None} if nnn else {})}}, subresource="status")
         except APIError:
             pass
 
@@ -478,20 +491,6 @@ def filter_nodes(state: CycleState, pod: dict, plugins: list, nodes: list[NodeIn
             if len(feasible) >= to_find:
                 break
     return feasible, failed
-
-
-def node_scheduling_property_changes(old: dict, new: dict) -> list[str]:
-    """nodeSchedulingPropertiesChange: which node changes may make pods schedulable (heartbeats are not one)."""
-    events = []
-    if old.get("spec", {}).get("unschedulable") != new.get("spec", {}).get("unschedulable"):
-        events.append("NodeSpecUnschedulableChange")
-    if old.get("status", {}).get("allocatable") != new.get("status", {}).get("allocatable"):
-        events.append("NodeAllocatableChange")
-    if old["metadata"].get("labels") != new["metadata"].get("labels"):
-        events.append("NodeLabelChange")
-    if old.get("spec", {}).get("taints") != new.get("spec", {}).get("taints"):
-        events.append("NodeTaintChange")
-    return events
 
 
 def _rejections(d: Decision) -> list[str]:

@@ -26,6 +26,8 @@ from .meta import (
     object_meta_update,
 )
 from .pods import _pod
+from .policy import pod_disruption_budget, pod_disruption_budget_status
+from .priorityclass import priority_class, priority_class_update
 from .rbac import rbac_binding, rbac_rules
 from .storage import storage_class, volume_attachment
 from .volume import pv_spec, pvc_spec
@@ -50,13 +52,15 @@ def _create(kind: str, obj: dict) -> Errs:
             errs += [invalid("spec.finalizers", f, "name is neither a standard finalizer name nor is it fully "
                                                    "qualified")] if "/" not in f and f not in STANDARD_FINALIZERS else []
         return errs
+    if kind == "PodDisruptionBudget":   # the strategy's spec checks, then BeforeCreate's generic ObjectMeta checks
+        return pod_disruption_budget(obj) + object_meta(meta, name_path_segment, kube_finalizers=False)
     if kind in ("Role", "ClusterRole"):
         return object_meta(meta, name_path_segment, kube_finalizers=False) + rbac_rules(_l(obj, "rules"),
                                                                                      kind == "Role")
     simple: dict[str, Callable[[dict], Errs]] = {
         "Node": node, "Event": legacy_event, "RoleBinding": lambda o: rbac_binding(o, True),
         "ClusterRoleBinding": lambda o: rbac_binding(o, False), "StorageClass": storage_class,
-        "VolumeAttachment": volume_attachment, "Lease": lease,
+        "VolumeAttachment": volume_attachment, "Lease": lease, "PriorityClass": priority_class,
         "ServiceAccount": lambda o: object_meta(meta, name_subdomain),
         "PersistentVolumeClaim": lambda o: object_meta(meta, name_subdomain) + pvc_spec(spec),
         "PersistentVolume": lambda o: object_meta(meta, name_subdomain) + pv_spec(spec)}
@@ -79,6 +83,10 @@ def _update(kind: str, obj: dict, old: dict) -> Errs:
         return mu + _create(kind, obj)
     if kind == "Namespace":
         return mu
+    if kind == "PriorityClass":
+        return mu + priority_class_update(obj, old)
+    if kind == "PodDisruptionBudget":
+        return pod_disruption_budget(obj) + mu
     if kind == "Event":
         return legacy_event(obj)
     if kind == "Lease":
@@ -121,4 +129,6 @@ def validate_status(res: Resource, obj: dict, old: dict) -> list[FieldError]:
         errs += deployment_status(_d(obj, "status"), _d(old, "status"))
     elif res.kind == "ReplicaSet":
         errs += replicaset_status(_d(obj, "status"))
+    elif res.kind == "PodDisruptionBudget":
+        errs += pod_disruption_budget_status(_d(obj, "status"))
     return list(errs)

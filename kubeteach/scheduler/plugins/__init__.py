@@ -3,7 +3,8 @@ lists them in the order default_plugins.go does.
 
 Each plugin has the extension points it has in Kubernetes: pre_filter / filter (Status), pre_score (Status; Skip
 drops the plugin from Score), score (an int, with the arithmetic as text), normalize. Volume limit and zone plugins
-and preemption victims are not modelled; DynamicResources only as the PostFilter answer (dynamicresources.py).
+are not modelled; DynamicResources only as the PostFilter answer (dynamicresources.py); DefaultPreemption, the
+other PostFilter, is defaultpreemption.py over the Evaluator in ../preemption.py.
 """
 
 from ...objects import tolerates
