@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..objects import deep_copy, selector_is_empty, selector_matches, timestamp
+from ..poddisruptionbudget import update_disruption_allowed_condition
 from ..pods import is_pod_ready
 from ..trace import narrative
 from . import decoding
@@ -61,26 +62,6 @@ def matching_pdbs(pdbs: list[dict], pod: dict) -> list[dict]:
     labels = pod["metadata"].get("labels") or {}
     return [p for p in pdbs if (sel := (p.get("spec") or {}).get("selector")) is not None
             and not selector_is_empty(sel) and selector_matches(sel, labels)]
-
-
-def set_disruption_allowed_condition(pdb: dict, now: str) -> None:
-    """pdbhelper.UpdateDisruptionAllowedCondition: DisruptionAllowed True/SufficientPods while disruptions remain,
-    else False/InsufficientPods (apimeta.SetStatusCondition: the transition time moves only with the status)."""
-    status = pdb.setdefault("status", {})
-    allowed = status.get("disruptionsAllowed", 0) > 0
-    new = {"type": "DisruptionAllowed", "status": "True" if allowed else "False",
-           "observedGeneration": status.get("observedGeneration", 0),
-           "lastTransitionTime": now, "reason": "SufficientPods" if allowed else "InsufficientPods", "message": ""}
-    if not new["observedGeneration"]:
-        del new["observedGeneration"]
-    conds = status.setdefault("conditions", [])
-    for i, c in enumerate(conds):
-        if c.get("type") == "DisruptionAllowed":
-            if c.get("status") == new["status"]:
-                new["lastTransitionTime"] = c.get("lastTransitionTime", now)
-            conds[i] = new
-            return
-    conds.append(new)
 
 
 def _delete_options(req: Request, eviction: dict) -> dict:
@@ -153,7 +134,7 @@ def _check_and_decrement(api: APIServer, req: Request, log: Callable[..., None],
     status["disruptionsAllowed"] = allowed - 1
     now = timestamp(api.now())
     if allowed - 1 == 0:
-        set_disruption_allowed_condition(pdb, now)
+        update_disruption_allowed_condition(pdb.setdefault("status", {}), now)
     if dry_run:
         return
     status.setdefault("disruptedPods", {})[pod["metadata"]["name"]] = now
@@ -209,4 +190,4 @@ def phrase_of(f: dict) -> str:
     return f"PodDisruptionBudget {f['pdb']} allows a disruption: one taken, the pod noted in disruptedPods; deleting it"
 
 
-__all__ = ["evict", "matching_pdbs", "set_disruption_allowed_condition", "too_many_requests"]
+__all__ = ["evict", "matching_pdbs", "too_many_requests"]

@@ -16,6 +16,7 @@ import math
 from ..client import APIError, OnNew
 from ..events import EventRecorder
 from ..objects import controller_ref, deep_copy, is_being_deleted, key_of, parse_timestamp, selector_matches, timestamp
+from ..poddisruptionbudget import update_disruption_allowed_condition
 from ..pods import is_pod_ready
 from ..trace import narrative
 from . import Controller
@@ -32,24 +33,6 @@ def scaled_value(value: int | str, total: int) -> int:
     if isinstance(value, int):
         return value
     return math.ceil(int(value.rstrip("%")) * total / 100)
-
-
-def disruption_allowed_condition(status: dict, now: str, reason: str = "", message: str = "") -> None:
-    """pdbhelper.UpdateDisruptionAllowedCondition (or failSafe's SyncFailed): apimeta.SetStatusCondition on
-    DisruptionAllowed; the transition time moves only when the status does."""
-    allowed = status.get("disruptionsAllowed", 0) > 0 and not reason
-    new = {"type": "DisruptionAllowed", "status": "True" if allowed else "False",
-           **({"observedGeneration": status["observedGeneration"]} if status.get("observedGeneration") else {}),
-           "lastTransitionTime": now, "reason": reason or ("SufficientPods" if allowed else "InsufficientPods"),
-           "message": message}
-    conds = status.setdefault("conditions", [])
-    for i, c in enumerate(conds):
-        if c.get("type") == "DisruptionAllowed":
-            if c.get("status") == new["status"]:
-                new["lastTransitionTime"] = c.get("lastTransitionTime", now)
-            conds[i] = new
-            return
-    conds.append(new)
 
 
 def conditions_are_up_to_date(status: dict) -> bool:
@@ -221,7 +204,7 @@ class DisruptionController(Controller):
                          **({"disruptedPods": disrupted} if disrupted else {}), "disruptionsAllowed": allowed,
                          "currentHealthy": healthy, "desiredHealthy": desired, "expectedPods": expected,
                          **({"conditions": status["conditions"]} if status.get("conditions") else {})}
-        disruption_allowed_condition(new["status"], timestamp(self.now))
+        update_disruption_allowed_condition(new["status"], timestamp(self.now))
         self.record("pdb-status", key_of(pdb), **facts)
         self._write(new)
 
@@ -229,7 +212,7 @@ class DisruptionController(Controller):
         """failSafe: no disruptions allowed while the status cannot be computed."""
         new = deep_copy(pdb)
         new.setdefault("status", {})["disruptionsAllowed"] = 0
-        disruption_allowed_condition(new["status"], timestamp(self.now), "SyncFailed", message)
+        update_disruption_allowed_condition(new["status"], timestamp(self.now), "SyncFailed", message)
         self.record("pdb-sync-failed", key_of(pdb), message=message)
         self._write(new)
 
