@@ -24,13 +24,18 @@ if TYPE_CHECKING:
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 
 
-def resources_and_pairs(words: list[str], pair_type: str) -> tuple[list[str], list[str]]:
-    """GetResourcesAndPairs: resource words first, then KEY=VALUE / KEY- pairs; a resource after a pair is an error."""
+def _is_pair(w: str) -> bool:
+    return ("=" in w and not w.startswith("=")) or (w.endswith("-") and w != "-")
+
+
+def resources_and_pairs(words: list[str], pair_type: str,
+                        is_pair: Callable[[str], bool] = _is_pair) -> tuple[list[str], list[str]]:
+    """GetResourcesAndPairs: resource words first, then KEY=VALUE / KEY- pairs (or what `is_pair` says a change is,
+    as taint's own Complete does); a resource after a pair is an error."""
     resources: list[str] = []
     pairs: list[str] = []
     for w in words:
-        is_pair = ("=" in w and not w.startswith("=")) or (w.endswith("-") and w != "-")
-        if is_pair:
+        if is_pair(w):
             pairs.append(w)
         elif pairs:
             raise KubectlError(f"all resources must be specified before {pair_type} changes: {w}")

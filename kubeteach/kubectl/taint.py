@@ -13,6 +13,7 @@ from ..objects import deep_copy, parse_selector
 from . import printers
 from .builder import resolve
 from .context import Context, dry_run, field_validation, server_error
+from .labels import resources_and_pairs
 from .manifests import KubectlError
 
 EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
@@ -114,24 +115,14 @@ def _aggregate(errors: list[str]) -> str:
     return unique[0] if len(unique) == 1 else "[" + ", ".join(unique) + "]"
 
 
-def _split_args(words: list[str]) -> tuple[list[str], list[str]]:
-    """Complete: the resources come first, then the taint changes (anything with `=`, `:` or a trailing `-`)."""
-    resources: list[str] = []
-    changes: list[str] = []
-    for w in words:
-        is_taint = "=" in w or ":" in w or w.endswith("-")
-        if is_taint:
-            changes.append(w)
-        elif changes:
-            raise KubectlError(f"all resources must be specified before taint changes: {w}")
-        else:
-            resources.append(w)
-    return resources, changes
+def _is_taint(w: str) -> bool:
+    """taint's Complete: a change is anything with `=`, `:` or a trailing `-`."""
+    return "=" in w or ":" in w or w.endswith("-")
 
 
 def taint(ctx: Context) -> int:
     """`kubectl taint nodes NODE… key=value:Effect | key:Effect- | key-` (or `--all`, `-l`), `--overwrite`."""
-    resources, changes = _split_args(ctx.args.words[1:])
+    resources, changes = resources_and_pairs(ctx.args.words[1:], "taint", _is_taint)
     dry = dry_run(ctx)
     if not resources:
         raise KubectlError("one or more resources must be specified as <resource> <name>")
