@@ -105,7 +105,7 @@ def test_scheduler_filters_only_num_feasible_nodes_to_find_and_explains_lazily()
 def test_old_decision_tables_are_compacted_and_the_newest_kept():
     c = Cluster(components=[], seed=0)
     s = new_scheduler(c)
-    s.keep_table_rows = 6                     # two attempts' worth of rows on three nodes
+    s.decisions.keep_table_rows = 6                     # two attempts' worth of rows on three nodes
     s.start()
     for i in range(4):
         c.client("admin").create("pods", pod(f"p{i}"), "default")

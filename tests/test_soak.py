@@ -238,6 +238,7 @@ def test_a_minute_of_random_clients_leaves_the_server_working_and_its_memory_whe
         assert after - before < 16 * 1024 * 1024, f"{(after - before) / 2**20:.1f} MiB more than before the soak"
     finally:
         if os.environ.get("SOAK_DEBUG"):
+            print(f"live memory {(_live_memory() - before) / 2**20:.1f} MiB more than before")
             _debug = tracemalloc.take_snapshot()
             for st in _debug.compare_to(_debug_before, "lineno")[:25]:
                 print(st)

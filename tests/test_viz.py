@@ -381,7 +381,7 @@ def test_the_core_does_not_import_viz():
 
 def test_scheduler_table_of_a_compacted_attempt_keeps_its_outcome_and_says_why_the_table_is_gone():
     c = kt.Cluster(nodes=200, components=["deployment-controller", "replicaset-controller", "kube-scheduler"])
-    c.started["kube-scheduler"].keep_table_rows = 1000
+    c.started["kube-scheduler"].decisions.keep_table_rows = 1000
     from conftest import deployment
 
     c.client().create("deployments", deployment(replicas=30), "default")

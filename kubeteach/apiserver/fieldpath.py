@@ -212,8 +212,15 @@ _INTERN_LIMIT = 200_000
 def encode(tree: dict) -> dict:
     """The FieldsV1 object, its keys in SMD's order ("." first); equal subtrees are shared, so never change it."""
     if len(_INTERNED) > _INTERN_LIMIT:      # a bound for long-running servers; sharing starts over
-        _INTERNED.clear()
+        release_shared_trees()
     return _encode(tree)
+
+
+def release_shared_trees() -> None:
+    """Let go of the table of shared subtrees (objects keep theirs; new ones share afresh): `serve` calls this when
+    it compacts, so the trees of deleted objects do not outlive them."""
+    _INTERNED.clear()
+    _INTERNED[()] = _LEAF
 
 
 def _encode(tree: dict) -> dict:

@@ -96,7 +96,7 @@ class GarbageCollector(Controller):
             owner_uid = ref.get("uid")
             changed = next((r for r in refs if r.get("uid") == owner_uid), None)
             if owner_uid not in new_uids:
-                self.dependents.get(owner_uid, set()).discard(uid)
+                self._unlink(owner_uid, uid)
             if (changed is None or not changed.get("blockOwnerDeletion")) and ref.get("blockOwnerDeletion"):
                 owner = self.nodes.get(owner_uid)
                 if owner is not None and owner.deleting_dependents:
@@ -117,12 +117,20 @@ class GarbageCollector(Controller):
         if node is None:
             return
         for ref in node.owners:
-            self.dependents.get(ref.get("uid"), set()).discard(uid)
+            self._unlink(ref.get("uid"), uid)
             owner = self.nodes.get(ref.get("uid"))
             if owner is not None and owner.deleting_dependents:
                 self.queue.add(owner.uid)
         for dep in self._dependents_of(uid):
             self.queue.add(dep.uid)              # their owner is gone
+
+    def _unlink(self, owner_uid: str | None, uid: str) -> None:
+        """Drop one owner → dependent edge, and the owner's entry once it has no dependents left."""
+        deps = self.dependents.get(owner_uid)
+        if deps is not None:
+            deps.discard(uid)
+            if not deps:
+                del self.dependents[owner_uid]
 
     def _dependents_of(self, uid: str) -> list[GraphNode]:
         """The dependents still in the graph, in a stable order (namespace, name)."""

@@ -6,7 +6,6 @@ Kubernetes runs the binding cycle in a goroutine; here it runs in the same step,
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from functools import partial
 from itertools import repeat
@@ -19,6 +18,7 @@ from ..objects import deep_copy, get_condition, key_of, timestamp
 from ..pods import is_terminal, pod_requests
 from . import narratives  # noqa: F401  (registers the sentences)
 from .cache import Cache, NodeInfo
+from .decisions import Decisions
 from .eventhandlers import node_scheduling_property_changes
 from .framework import (
     ERROR,
@@ -51,8 +51,6 @@ SCHEDULER_NAME = "default-scheduler"
 #: control plane has no Node, so this is a stand-in for the control-plane machine's hostname
 CONTROL_PLANE_HOST = "control-plane"
 MESSAGE_SIZE_LIMIT = 1024
-#: node rows of Filter/Score tables kept in `decisions` (newest first); older attempts keep their outcome only
-KEEP_TABLE_ROWS = 100_000
 
 
 class _NoNodes(Exception):
@@ -97,10 +95,7 @@ class Scheduler:
         self.dynamic_resources = DynamicResources()
         self.default_preemption = DefaultPreemption(self)
         self.nominator = Nominator()
-        self.decisions: dict[str, list[Decision]] = {}
-        self.keep_table_rows = KEEP_TABLE_ROWS
-        self._tables: deque[Decision] = deque()
-        self._table_rows = 0
+        self.decisions = Decisions()
         self.next_start_node_index = 0
         self.cycle = 0
         self._add_event_handlers()
@@ -173,6 +168,7 @@ class Scheduler:
 
     def _on_pod_delete(self, pod: dict) -> None:
         self.nominator.forget(pod)
+        self.decisions.pod_deleted(key_of(pod), lambda key: self.pods.get(key) is not None)
         if pod["spec"].get("nodeName"):
             if self.cache.remove_pod(pod):
                 self._event("AssignedPodDelete", key_of(pod))
@@ -214,7 +210,7 @@ class Scheduler:
         d = Decision(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}", self.now, pinfo.attempts,
                      self.cycle, filter_plugins=[p.name for p in self.filter_plugins],
                      score_weights={p.name: p.weight for p in self.score_plugins})
-        self.decisions.setdefault(d.pod, []).append(d)
+        self.decisions.add(d)
         state = CycleState(pod)
         result, diagnosis, status = self.scheduling_cycle(state, pinfo, d)
         if not status.is_success():
@@ -246,12 +242,12 @@ class Scheduler:
         except _NoNodes:
             return ScheduleResult(), Diagnosis(), Status(UNRESOLVABLE, (NO_NODES_AVAILABLE,))
         except FitError as fit:
-            self._keep_tables(d)
+            self.decisions.keep_tables(d)
             fit.diagnosis.post_filter_msg, nominated = self.post_filter(state, pod, fit.diagnosis)
             if nominated is not None:
                 self.nominator.add(pod, nominated)
             return ScheduleResult(nominated_node=nominated), fit.diagnosis, Status(UNSCHEDULABLE, (fit.error(),))
-        self._keep_tables(d)
+        self.decisions.keep_tables(d)
         assumed = deep_copy(pod)
         assumed["spec"]["nodeName"] = result.suggested_host
         self.cache.assume_pod(assumed)
@@ -259,16 +255,6 @@ class Scheduler:
         pinfo.pod = assumed
         self.record("scheduled", d.pod, **_summary(d))
         return result, diagnosis, PASS
-
-    def _keep_tables(self, d: Decision) -> None:
-        """Keep the per-node tables of the latest attempts, at most `keep_table_rows` node rows in all; older
-        attempts are compacted (a 1000-node cluster filters hundreds of nodes per pod)."""
-        self._tables.append(d)
-        self._table_rows += len(d.filters)
-        while self._table_rows > self.keep_table_rows and len(self._tables) > 1:
-            old = self._tables.popleft()
-            self._table_rows -= len(old.filters)
-            old.compact()
 
     def schedule_pod(self, state: CycleState, pod: dict, d: Decision) -> tuple[ScheduleResult, Diagnosis]:
         """schedulePod: the nodes that fit, then (when more than one does) Score and selectHost.

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from ..apiserver.fieldpath import release_shared_trees
 from ..cluster import Cluster
 from .connection import IDLE_TIMEOUT, READ_HEADER_TIMEOUT, TLS, Connections
 from .http import API, WORKERS
@@ -211,6 +212,7 @@ class Server:
                 self.cluster.etcd.compact(target)
             self._compact_to = current
             self.cluster.trim_trace(self.trace_limit)
+            release_shared_trees()
 
     def compact_now(self) -> None:
         """Compact the store to its current revision and trim the trace at once (tests, `kubeteach serve` on exit)."""
