@@ -93,6 +93,11 @@ def _container_requests(container: dict, non_zero: bool) -> Resource:
     return r
 
 
+def is_restartable_init_container(container: dict) -> bool:
+    """IsRestartableInitContainer: an init container with `restartPolicy: Always`, a sidecar."""
+    return container.get("restartPolicy") == "Always"
+
+
 def pod_requests(pod: dict, non_zero: bool = False) -> Resource:
     """PodRequests (aggregateContainerResourcesByFn): the containers and the sidecars (restartable init containers)
     summed; at least, for each init container, its request plus the sidecars started before it; plus overhead.
@@ -108,7 +113,7 @@ def pod_requests(pod: dict, non_zero: bool = False) -> Resource:
     init_max, sidecars = Resource(), Resource()
     for c in spec.get("initContainers") or []:
         req = _container_requests(c, non_zero)
-        if c.get("restartPolicy") == "Always":
+        if is_restartable_init_container(c):
             total.add(req)
             sidecars.add(req)
             req = Resource(sidecars.milli_cpu, sidecars.memory, sidecars.ephemeral_storage)

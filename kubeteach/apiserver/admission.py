@@ -86,14 +86,20 @@ def service_account(api: AdmissionServer, req: Request, obj: dict) -> dict | Non
     if spec.get("automountServiceAccountToken") is False or sa.get("automountServiceAccountToken") is False:
         return {"service_account": name, "volume": ""}
     volume = f"kube-api-access-{api.rnd.string(5)}"
+    needs_volume = False
+    for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
+        if any(m.get("mountPath") == SA_TOKEN_PATH for m in c.get("volumeMounts") or []):
+            continue                        # a mount at the token path of its own keeps the token out
+        c.setdefault("volumeMounts", []).append({"name": volume, "readOnly": True, "mountPath": SA_TOKEN_PATH})
+        needs_volume = True
+    if not needs_volume:
+        return {"service_account": name, "volume": ""}
     spec.setdefault("volumes", []).append({"name": volume, "projected": {"defaultMode": 420, "sources": [
         {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
         {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
         {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1",
                                                                         "fieldPath": "metadata.namespace"}}]}},
     ]}})
-    for c in spec.get("containers") or []:
-        c.setdefault("volumeMounts", []).append({"name": volume, "readOnly": True, "mountPath": SA_TOKEN_PATH})
     return {"service_account": name, "volume": volume}
 
 

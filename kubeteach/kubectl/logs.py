@@ -47,7 +47,8 @@ def default_container(ctx: Context, pod: dict) -> str:
         return annotated
     if not containers:
         return ""
-    if len(containers) > 1:
+    spec = pod.get("spec") or {}
+    if len(containers) > 1 or spec.get("initContainers") or spec.get("ephemeralContainers"):
         ctx.error(f'Defaulted container "{containers[0]["name"]}" out of: {all_container_names(pod)}')
     return containers[0]["name"]
 

@@ -10,7 +10,7 @@ import yaml
 
 from ..apiserver.resources import Resource
 from ..objects import get_condition, human_age, labels_string, parse_timestamp, selector_string
-from ..pods import is_pod_ready
+from ..pods import is_pod_ready, is_restartable_init_container
 
 
 def table(rows: list[list[str]]) -> str:
@@ -37,32 +37,50 @@ def _containers(obj: dict) -> tuple[str, str]:
 
 # --- one row per kind ---------------------------------------------------------------------------------------------
 
-def pod_status(pod: dict) -> tuple[str, str, str]:
-    """printPod: READY, STATUS (the reason kubectl shows) and RESTARTS."""
+def _exit_reason(t: dict) -> str:
+    """A terminated state's reason, or Signal:N / ExitCode:N when the runtime gave none."""
+    return t.get("reason") or (f"Signal:{t['signal']}" if t.get("signal") else f"ExitCode:{t.get('exitCode', 0)}")
+
+
+def pod_status(pod: dict) -> tuple[str, str, str, str | None]:
+    """printPod: READY, STATUS (the reason kubectl shows), RESTARTS and the last restart's time. Sidecars
+    (restartable init containers) count among the containers; while init containers run, STATUS is Init:i/n or
+    Init:<reason>."""
     status = pod.get("status", {})
     spec = pod.get("spec", {})
-    total = len(spec.get("containers") or [])
-    ready = restarts = 0
+    init_specs = {c.get("name"): c for c in spec.get("initContainers") or []}
+    total = len(spec.get("containers") or []) + sum(map(is_restartable_init_container, init_specs.values()))
+    ready = restarts = sidecar_restarts = 0
     reason = status.get("reason") or status.get("phase") or "Pending"
-    last_restart = None
-    init_statuses = status.get("initContainerStatuses") or []
+    last_restart = last_sidecar_restart = None
     initializing = False
-    for i, cs in enumerate(init_statuses):
+    for i, cs in enumerate(status.get("initContainerStatuses") or []):
         restarts += cs.get("restartCount", 0)
+        term_at = cs.get("lastState", {}).get("terminated", {}).get("finishedAt")
+        if term_at and (last_restart is None or term_at > last_restart):
+            last_restart = term_at
+        sidecar = is_restartable_init_container(init_specs.get(cs.get("name")) or {})
+        if sidecar:
+            sidecar_restarts += cs.get("restartCount", 0)
+            if term_at and (last_sidecar_restart is None or term_at > last_sidecar_restart):
+                last_sidecar_restart = term_at
         state = cs.get("state", {})
         if state.get("terminated", {}).get("exitCode") == 0:
             continue
+        if sidecar and cs.get("started"):
+            ready += bool(cs.get("ready"))
+            continue
         initializing = True
         if state.get("terminated"):
-            t = state["terminated"]
-            code = f"Signal:{t['signal']}" if t.get("signal") else f"ExitCode:{t.get('exitCode', 0)}"
-            reason = f"Init:{t.get('reason') or code}"
+            reason = f"Init:{_exit_reason(state['terminated'])}"
         elif state.get("waiting", {}).get("reason") and state["waiting"]["reason"] != "PodInitializing":
             reason = f"Init:{state['waiting']['reason']}"
         else:
-            reason = f"Init:{i}/{len(spec.get('initContainers') or [])}"
+            reason = f"Init:{i}/{len(init_specs)}"
         break
-    if not initializing:
+    initialized = (get_condition(pod, "Initialized") or {}).get("status") == "True"
+    if not initializing or initialized:
+        restarts, last_restart = sidecar_restarts, last_sidecar_restart
         has_running = False
         for cs in reversed(status.get("containerStatuses") or []):
             restarts += cs.get("restartCount", 0)
@@ -73,18 +91,17 @@ def pod_status(pod: dict) -> tuple[str, str, str]:
             if state.get("waiting", {}).get("reason"):
                 reason = state["waiting"]["reason"]
             elif state.get("terminated"):
-                t = state["terminated"]
-                reason = t.get("reason") or (f"Signal:{t['signal']}" if t.get("signal") else
-                                             f"ExitCode:{t.get('exitCode', 0)}")
-            elif state.get("running") and cs.get("ready"):
+                reason = _exit_reason(state["terminated"])
+            elif "running" in state and cs.get("ready"):
                 has_running = True
                 ready += 1
-            elif state.get("running"):
-                has_running = True
         if reason == "Completed" and has_running:
             reason = "Running" if is_pod_ready(pod) else "NotReady"
     if pod.get("metadata", {}).get("deletionTimestamp"):
-        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+        if status.get("reason") == "NodeLost":
+            reason = "Unknown"
+        elif status.get("phase") not in ("Succeeded", "Failed"):
+            reason = "Terminating"
     return f"{ready}/{total}", reason, str(restarts), last_restart
 
 

@@ -170,8 +170,10 @@ class Kubelet:
             status = (pod or {}).get("status") or {}
             self.record("nothing-to-do", key, why="kubelet-pod" if pod else "kubelet-pod-gone",
                         phase=status.get("phase", "Pending"),
-                        containers=[[c["name"], next(iter(c.get("state") or {"waiting": {}})), bool(c.get("ready"))]
-                                    for c in status.get("containerStatuses") or []])
+                        containers=[[c["name"] + kind, next(iter(c.get("state") or {"waiting": {}})),
+                                     bool(c.get("ready"))]
+                                    for kind, field in ((" (init)", "initContainerStatuses"), ("", "containerStatuses"))
+                                    for c in status.get(field) or []])
 
     def _sync_pod(self, key: str) -> None:
         """One step of the pod's sync, in Kubelet.SyncPod's order; each step queues the next."""
@@ -230,7 +232,7 @@ class Kubelet:
                 self.reject_pod(pod, rec, resource, requested, in_use, capacity[resource])
                 return
         rec.admitted, rec.admitted_at = True, self.now
-        for c in pod["spec"].get("containers") or []:
+        for c in (pod["spec"].get("containers") or []) + (pod["spec"].get("initContainers") or []):
             rec.containers.setdefault(c["name"], ContainerRecord(c["name"]))
         claims = [v for v, _ in claim_volumes(pod)]
         rec.volumes_ready = not claims
@@ -336,12 +338,12 @@ class Kubelet:
         if not rec.terminating:
             grace = int(pod["metadata"].get("deletionGracePeriodSeconds") or 0)
             stopped = []
-            for crec in rec.containers.values():
+            for crec in self._termination_order(pod, rec):
                 crec.pulling, crec.waiting, crec.ready = False, None, False
                 ctr = self.runtime.containers.get(crec.container_id) if crec.container_id else None
                 if ctr is not None and ctr.running:
                     self.recorder.event(pod, "Normal", "Killing", f"Stopping container {crec.name}",
-                                        container_ref(crec.name))
+                                        container_ref(pod, crec.name))
                     self.runtime.stop_container(ctr.id, self.now, grace)
                     stopped.append(crec.name)
             rec.terminating = "killed"
@@ -372,6 +374,14 @@ class Kubelet:
                 self.client.delete("pods", m["namespace"], m["name"], gracePeriodSeconds=0, uid=rec.uid)
             except APIError:
                 self._forget(rec)
+
+    @staticmethod
+    def _termination_order(pod: dict, rec: PodRecord) -> list[ContainerRecord]:
+        """killContainersWithSyncResult: the regular containers first, then the init containers (the sidecars) in
+        reverse order, so a sidecar outlives what it serves."""
+        names = [c["name"] for c in pod["spec"].get("containers") or []] + \
+            [c["name"] for c in reversed(pod["spec"].get("initContainers") or [])]
+        return [rec.containers[n] for n in names if n in rec.containers]
 
     def handle_pod_removed(self, rec: PodRecord) -> None:
         """HandlePodRemoves: the pod object is gone (force-deleted); stop whatever still runs, in one step."""

@@ -9,9 +9,11 @@ success arrive as loop entries. The manager sees the kubelet through a `RuntimeH
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from ..objects import go_duration
+from ..pods import is_restartable_init_container
 from .backoff import EPSILON, Backoff
 from .images import ImageStore, Pull, default_pull_policy, parse_image, pulled_message
 from .logs import exit_line, startup_lines
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 POD_RESYNC_AFTER_ERROR = 10.0     # pod worker back-off after a failed sync (sandbox creation)
 PULL_ERROR_RESYNC = 1.0           # the pod worker looks at a pod again shortly after a failed pull
+INIT_CONTAINER_SECONDS = 1.0      # how long an init container runs when its command has no `sleep N`
 
 
 def format_pod(pod: dict) -> str:
@@ -31,9 +34,27 @@ def format_pod(pod: dict) -> str:
     return f"{m['name']}_{m['namespace']}({m['uid']})"
 
 
-def container_ref(name: str) -> str:
-    """The fieldPath container events carry: spec.containers{nginx}."""
-    return f"spec.containers{{{name}}}"
+def container_spec(pod: dict, name: str) -> tuple[dict, bool]:
+    """The spec of container `name` and whether it is an init container (names are unique across both lists)."""
+    for c in pod["spec"].get("initContainers") or []:
+        if c["name"] == name:
+            return c, True
+    return next(c for c in pod["spec"].get("containers") or [] if c["name"] == name), False
+
+
+def container_ref(pod: dict, name: str) -> str:
+    """The fieldPath container events carry: spec.containers{nginx}, spec.initContainers{init-db}."""
+    field = "initContainers" if container_spec(pod, name)[1] else "containers"
+    return f"spec.{field}{{{name}}}"
+
+
+def run_to_completion(spec: dict) -> tuple[float, int]:
+    """How long an init container's process runs and its exit code. kubeteach runs no processes, so it reads its
+    command and args: `sleep N` sets the time (else INIT_CONTAINER_SECONDS) and `exit N` the code (else 0)."""
+    words = " ".join(str(w) for w in (spec.get("command") or []) + (spec.get("args") or []))
+    sleep = re.search(r"\bsleep\s+(\d+(?:\.\d+)?)\b", words)
+    code = re.search(r"\bexit\s+(\d+)\b", words)
+    return (float(sleep.group(1)) if sleep else INIT_CONTAINER_SECONDS), (int(code.group(1)) % 256 if code else 0)
 
 
 def should_restart(policy: str, exit_code: int | None) -> bool:
@@ -73,8 +94,14 @@ class RuntimeManager:
     # --- containers ---------------------------------------------------------------------------------------------
 
     def sync_containers(self, pod: dict, rec: PodRecord) -> None:
-        """computePodActions for the regular containers: start what is missing, restart what exited."""
+        """computePodActions: the init containers one at a time, then the regular containers: start what is
+        missing, restart what exited."""
         k = self.kubelet
+        init = self.sync_init_containers(pod, rec)
+        if init == "wait":
+            k.write_status(pod, rec)
+        if init != "done":
+            return
         policy = pod["spec"].get("restartPolicy", "Always")
         for spec in pod["spec"].get("containers") or []:
             crec = rec.containers.setdefault(spec["name"], ContainerRecord(spec["name"]))
@@ -99,6 +126,44 @@ class RuntimeManager:
                 break
         k.write_status(pod, rec)
 
+    def sync_init_containers(self, pod: dict, rec: PodRecord) -> str:
+        """computeInitContainerActions: in spec order, start the first init container that has not run (or
+        restart a failed one) and wait for it; a sidecar (restartPolicy Always) counts once it runs. "done" when
+        every init container has exited 0 and every sidecar runs, "acted" after starting one, else "wait". Once a
+        regular container has started, the pod is initialized: only exited sidecars are restarted."""
+        k = self.kubelet
+        policy = pod["spec"].get("restartPolicy", "Always")
+        initialized = any(rec.containers[c["name"]].container_id for c in pod["spec"].get("containers") or []
+                          if c["name"] in rec.containers)
+        for spec in pod["spec"].get("initContainers") or []:
+            sidecar = is_restartable_init_container(spec)
+            if initialized and not sidecar:
+                continue
+            crec = rec.containers.setdefault(spec["name"], ContainerRecord(spec["name"]))
+            ctr = k.runtime.containers.get(crec.container_id) if crec.container_id else None
+            if ctr is not None and ctr.running:
+                if sidecar:
+                    continue
+                return "wait"                   # PLEG brings the pod back when it exits
+            if ctr is not None and ctr.exited and not sidecar and ctr.exit_code == 0:
+                continue
+            busy = crec.pulling or (crec.restart_due is not None and k.now < crec.restart_due - EPSILON)
+            if not busy and ctr is not None and ctr.exited:
+                if not sidecar and policy == "Never":
+                    return "wait"               # initialization failed: getPhase makes the pod Failed
+                busy = not self._restart_allowed(pod, rec, crec, ctr)
+            if busy:
+                if initialized:
+                    continue
+                return "wait"
+            outcome = self.start_container(pod, rec, spec, crec)
+            if outcome == "started":
+                k.write_status(pod, rec)
+                k.queue.add(rec.key)
+                return "acted"
+            return "wait"
+        return "done"
+
     def _restart_allowed(self, pod: dict, rec: PodRecord, crec: ContainerRecord, ctr) -> bool:
         """doBackOff: inside the back-off window → CrashLoopBackOff; outside → Next() and restart now."""
         k = self.kubelet
@@ -111,7 +176,7 @@ class RuntimeManager:
             if crec.waiting != ("CrashLoopBackOff", message):
                 crec.waiting = ("CrashLoopBackOff", message)
                 k.recorder.event(pod, "Warning", "BackOff", f"Back-off restarting failed container {crec.name} "
-                                 f"in pod {format_pod(pod)}", container_ref(crec.name))
+                                 f"in pod {format_pod(pod)}", container_ref(pod, crec.name))
                 k.record("kubelet-crashloop", rec.key, container=crec.name, delay=delay, due=due,
                          restarts=crec.restart_count)
             self._resync_at(rec, crec, due)
@@ -135,7 +200,7 @@ class RuntimeManager:
         ref = parse_image(image)
         policy = spec.get("imagePullPolicy") or default_pull_policy(image)
         present = self.images.has(ref)
-        field_path = container_ref(spec["name"])
+        field_path = container_ref(pod, spec["name"])
         crec.restart_due = None
         if policy == "Never" and not present:
             message = f'Container image "{image}" is not present with pull policy of Never'
@@ -181,8 +246,8 @@ class RuntimeManager:
             return
         crec = rec.containers[name]
         crec.pulling = False
-        spec = next(c for c in pod["spec"]["containers"] if c["name"] == name)
-        image, field_path = spec["image"], container_ref(name)
+        spec = container_spec(pod, name)[0]
+        image, field_path = spec["image"], container_ref(pod, name)
         if pull.error:
             k.recorder.event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {pull.error}', field_path)
             k.recorder.event(pod, "Warning", "Failed", "Error: ErrImagePull", field_path)
@@ -212,7 +277,7 @@ class RuntimeManager:
         ctr = k.runtime.create_container(rec.sandbox_id, spec["name"], ref.full, self.images.image_id(ref),
                                          k.now)
         k.record("kubelet-create", rec.key, container=spec["name"], image=ref.full, id=ctr.id)
-        k.recorder.event(pod, "Normal", "Created", "Container created", container_ref(spec["name"]))
+        k.recorder.event(pod, "Normal", "Created", "Container created", container_ref(pod, spec["name"]))
         k.runtime.start_container(ctr.id, k.now)
         ctr.logs.extend(startup_lines(ref.repository, ref.tag, k.now))
         crec.container_id, crec.waiting, crec.restart_due = ctr.id, None, None
@@ -220,13 +285,17 @@ class RuntimeManager:
         crec.ready = probe is None
         k.record("kubelet-start", rec.key, container=spec["name"], image=ref.full, id=ctr.id,
                  restarts=crec.restart_count, probe=probe is not None)
-        k.recorder.event(pod, "Normal", "Started", "Container started", container_ref(spec["name"]))
+        k.recorder.event(pod, "Normal", "Started", "Container started", container_ref(pod, spec["name"]))
         if probe is not None:
             delay = float(probe.get("initialDelaySeconds", 0) or 0)
             k.schedule(delay, self, "probe_ready", rec.uid, spec["name"], ctr.id, delay,
                        label=f"readiness probe {spec['name']}")
         if crec.crashes_pending > 0:
             k.schedule(0.0, self, "container_exited", rec.uid, ctr.id, 1, label=f"crash {spec['name']}")
+        elif container_spec(pod, spec["name"])[1] and not is_restartable_init_container(spec):
+            seconds, code = run_to_completion(spec)
+            k.schedule(seconds, self, "container_exited", rec.uid, ctr.id, code, False,
+                       label=f"init container {spec['name']} exits")
 
     def probe_ready(self, uid: str, name: str, container_id: str, delay: float) -> None:
         """The readiness probe's first success (probes succeed unless a fault says otherwise)."""
@@ -243,8 +312,9 @@ class RuntimeManager:
         if pod is not None:
             k.write_status(pod, rec)
 
-    def container_exited(self, uid: str, container_id: str, exit_code: int) -> None:
-        """The process ended (PLEG notices): record why, write the status, and let sync_pod decide on a restart."""
+    def container_exited(self, uid: str, container_id: str, exit_code: int, fault: bool = True) -> None:
+        """The process ended (PLEG notices): record why, write the status, and let sync_pod decide on a restart.
+        `fault`: a crash kubeteach injected, which leaves its own line in the container's log."""
         k = self.kubelet
         rec = k.records.get(uid)
         if rec is None or k.runtime.containers.get(container_id) is None:
@@ -253,7 +323,7 @@ class RuntimeManager:
         if not ctr.running:
             return
         k.runtime.exit_container(container_id, k.now, exit_code)
-        if exit_code:
+        if exit_code and fault:
             ctr.logs.append(exit_line(k.now, exit_code))
         crec = rec.containers[ctr.name]
         crec.ready = False

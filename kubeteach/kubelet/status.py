@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..objects import get_condition, timestamp
-from ..pods import TERMINAL_PHASES
+from ..pods import TERMINAL_PHASES, is_restartable_init_container
 from .runtime import Container, Runtime
 
 CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
@@ -50,8 +50,10 @@ class PodRecord:
     mount_failures: int = 0
 
 
-def container_state(rec: ContainerRecord, ctr: Container | None) -> tuple[dict, dict]:
-    """The (state, lastState) pair of one container status."""
+def container_state(rec: ContainerRecord, ctr: Container | None, default_waiting: str = "ContainerCreating"
+                    ) -> tuple[dict, dict]:
+    """The (state, lastState) pair of one container status; a container the runtime does not know yet waits with
+    `default_waiting` (PodInitializing in a pod with init containers)."""
     last = {"terminated": rec.last_terminated} if rec.last_terminated else {}
     if ctr is not None and ctr.running:
         return {"running": {"startedAt": timestamp(ctr.started_at)}}, last
@@ -63,7 +65,7 @@ def container_state(rec: ContainerRecord, ctr: Container | None) -> tuple[dict, 
         return {"waiting": waiting}, last
     if ctr is not None and ctr.exited:
         return {"terminated": terminated(ctr)}, last
-    return {"waiting": {"reason": "ContainerCreating"}}, last
+    return {"waiting": {"reason": default_waiting}}, last
 
 
 def terminated(ctr: Container) -> dict:
@@ -72,19 +74,27 @@ def terminated(ctr: Container) -> dict:
             "finishedAt": timestamp(ctr.finished_at), "containerID": f"containerd://{ctr.id}"}
 
 
-def container_statuses(pod: dict, rec: PodRecord, runtime: Runtime) -> list[dict]:
-    """status.containerStatuses, in spec order."""
+def container_statuses(pod: dict, rec: PodRecord, runtime: Runtime, init: bool = False) -> list[dict]:
+    """status.containerStatuses (or, `init`, initContainerStatuses), in spec order. `started` is the container
+    running (no startup probes here); an init container is ready once it exited 0, a sidecar when it runs and its
+    readiness probe (if any) passed (prober_manager.go UpdatePodStatus)."""
     out = []
-    for spec in pod["spec"].get("containers") or []:
+    default_waiting = "PodInitializing" if pod["spec"].get("initContainers") else "ContainerCreating"
+    for spec in pod["spec"].get("initContainers" if init else "containers") or []:
         crec = rec.containers.get(spec["name"]) or ContainerRecord(spec["name"])
         ctr = runtime.containers.get(crec.container_id) if crec.container_id else None
-        state, last = container_state(crec, ctr)
-        status = {"name": spec["name"], "state": state, "lastState": last,
-                  "ready": bool(crec.ready and ctr is not None and ctr.running), "restartCount": crec.restart_count,
+        state, last = container_state(crec, ctr, default_waiting)
+        running = ctr is not None and ctr.running
+        if init and not is_restartable_init_container(spec):
+            ready = "terminated" in state and state["terminated"]["exitCode"] == 0
+        else:
+            ready = bool(crec.ready and running)
+        status = {"name": spec["name"], "state": state, "lastState": last, "ready": ready,
+                  "restartCount": crec.restart_count,
                   "image": ctr.image if ctr else spec.get("image", ""), "imageID": ctr.image_id if ctr else ""}
         if ctr is not None:
             status["containerID"] = f"containerd://{ctr.id}"
-        status["started"] = bool(ctr is not None and ctr.running)
+        status["started"] = running
         if ctr is not None and spec.get("volumeMounts"):
             status["volumeMounts"] = volume_mount_statuses(spec)
         out.append(status)
@@ -105,9 +115,35 @@ def volume_mount_statuses(spec: dict) -> list[dict]:
     return out
 
 
-def get_phase(pod: dict, statuses: list[dict], terminal: bool = False) -> str:
-    """getPhase over the regular containers (init containers are not modelled)."""
+def has_any_regular_container_started(statuses: list[dict]) -> bool:
+    """HasAnyRegularContainerStarted: a regular container runs or has run, so the pod was initialized once."""
+    return any("running" in st["state"] or "terminated" in st["state"] for st in statuses)
+
+
+def get_phase(pod: dict, statuses: list[dict], terminal: bool = False, init_statuses: list[dict] = ()) -> str:
+    """getPhase: init containers first (a pending regular one keeps the pod Pending, a failed one fails a
+    restartPolicy=Never pod), then the sidecars and the regular containers counted together."""
+    by_name = {st["name"]: st for st in init_statuses}
+    pending_init = pending_sidecars = failed_init = 0
     running = waiting = stopped = succeeded = unknown = 0
+    for c in pod["spec"].get("initContainers") or []:
+        st = by_name.get(c["name"])
+        state = st["state"] if st else {}
+        exited = state.get("terminated") or (st or {}).get("lastState", {}).get("terminated")
+        if is_restartable_init_container(c):
+            if "running" in state:
+                running += 1
+                pending_sidecars += not st["started"]
+            elif "waiting" in state and not exited:
+                pending_sidecars += 1
+                waiting += 1
+            elif not state:
+                pending_sidecars += 1
+                unknown += 1
+        elif "running" in state or not exited:
+            pending_init += 1
+        elif exited["exitCode"] != 0:
+            failed_init += 1
     for st in statuses:
         state = st["state"]
         if "running" in state:
@@ -125,6 +161,10 @@ def get_phase(pod: dict, statuses: list[dict], terminal: bool = False) -> str:
     policy = pod["spec"].get("restartPolicy", "Always")
     if terminal and running == 0 and unknown == 0 and waiting == 0:
         return "Succeeded" if stopped == succeeded else "Failed"
+    if failed_init and policy == "Never":
+        return "Failed"
+    if pending_init or (pending_sidecars and not has_any_regular_container_started(statuses)):
+        return "Pending"
     if waiting > 0:
         return "Pending"
     if running > 0 and unknown == 0:
@@ -158,12 +198,42 @@ def _condition(rec: PodRecord, pod: dict, ctype: str, status: str, now: float, r
     return cond
 
 
-def pod_conditions(pod: dict, rec: PodRecord, statuses: list[dict], phase: str, now: float) -> list[dict]:
-    """The five conditions in the order generateAPIPodStatus writes them."""
+def initialized(pod: dict, statuses: list[dict], init_statuses: list[dict], phase: str) -> tuple[str, str, str]:
+    """GeneratePodInitializedCondition: (status, reason, message). Each regular init container must have exited 0
+    and each sidecar started, unless a regular container already started (a sidecar restarting later)."""
+    by_name = {st["name"]: st for st in init_statuses}
+    unknown, incomplete = [], []
+    for c in pod["spec"].get("initContainers") or []:
+        st = by_name.get(c["name"])
+        if st is None:
+            unknown.append(c["name"])
+        elif is_restartable_init_container(c):
+            if not st["started"]:
+                incomplete.append(c["name"])
+        elif st["state"].get("terminated", {}).get("exitCode") != 0:
+            incomplete.append(c["name"])
+    if phase == "Succeeded" and not unknown:
+        return "True", "PodCompleted", ""
+    if has_any_regular_container_started(statuses):
+        return "True", "", ""
+    messages = ([f"containers with unknown status: [{' '.join(unknown)}]"] if unknown else []) + \
+        ([f"containers with incomplete status: [{' '.join(incomplete)}]"] if incomplete else [])
+    if messages:
+        return "False", "ContainersNotInitialized", ", ".join(messages)
+    return "True", "", ""
+
+
+def pod_conditions(pod: dict, rec: PodRecord, statuses: list[dict], phase: str, now: float,
+                   init_statuses: list[dict] = ()) -> list[dict]:
+    """The five conditions in the order generateAPIPodStatus writes them. ContainersReady counts the sidecars
+    (restartable init containers) before the regular containers."""
     sandbox_ready = bool(rec.sandbox_id and rec.ip and not rec.terminating)
+    init_status, init_reason, init_message = initialized(pod, statuses, init_statuses, phase)
     conds = [_condition(rec, pod, "PodReadyToStartContainers", "True" if sandbox_ready else "False", now),
-             _condition(rec, pod, "Initialized", "True", now)]
-    unready = [st["name"] for st in statuses if not st["ready"]]
+             _condition(rec, pod, "Initialized", init_status, now, init_reason, init_message)]
+    sidecars = {c["name"] for c in pod["spec"].get("initContainers") or [] if is_restartable_init_container(c)}
+    unready = [st["name"] for st in init_statuses if st["name"] in sidecars and not st["ready"]] + \
+        [st["name"] for st in statuses if not st["ready"]]
     if phase in TERMINAL_PHASES:
         reason, message = ("PodCompleted" if phase == "Succeeded" else "PodFailed"), ""
         ready = "False"
@@ -186,19 +256,22 @@ def generate_api_pod_status(pod: dict, rec: PodRecord, runtime: Runtime, now: fl
     """generateAPIPodStatus: phase, conditions, IPs, startTime, container statuses, qosClass (kept)."""
     old = pod.get("status") or {}
     statuses = container_statuses(pod, rec, runtime)
-    phase = get_phase(pod, statuses, terminal)
+    init_statuses = container_statuses(pod, rec, runtime, init=True)
+    phase = get_phase(pod, statuses, terminal, init_statuses)
     status: dict = {}
     generation = pod["metadata"].get("generation")
     if generation is not None:
         status["observedGeneration"] = generation
     status["phase"] = phase
-    status["conditions"] = pod_conditions(pod, rec, statuses, phase, now)
+    status["conditions"] = pod_conditions(pod, rec, statuses, phase, now, init_statuses)
     status["hostIP"] = host_ip
     status["hostIPs"] = [{"ip": host_ip}]
     if rec.ip:
         status["podIP"] = rec.ip
         status["podIPs"] = [{"ip": rec.ip}]
     status["startTime"] = old.get("startTime") or timestamp(rec.admitted_at)
+    if init_statuses:
+        status["initContainerStatuses"] = init_statuses
     status["containerStatuses"] = statuses
     if old.get("qosClass"):
         status["qosClass"] = old["qosClass"]
@@ -209,6 +282,8 @@ def status_summary(status: dict) -> dict:
     """The facts a trace record keeps about a written status."""
     return {"phase": status.get("phase"),
             "conditions": [(c["type"], c["status"]) for c in status.get("conditions", [])],
-            "containers": [(c["name"], next(iter(c["state"])), (c["state"].get("waiting") or {}).get("reason", ""),
-                            c["ready"], c["restartCount"]) for c in status.get("containerStatuses", [])],
+            "containers": [(c["name"] + kind, next(iter(c["state"])), (c["state"].get("waiting") or {}).get("reason", ""),
+                            c["ready"], c["restartCount"])
+                           for kind, key in ((" (init)", "initContainerStatuses"), ("", "containerStatuses"))
+                           for c in status.get(key, [])],
             "podIP": status.get("podIP", "")}
