@@ -238,6 +238,19 @@ class Assembly:
             return
         self.loop.start(name)
 
+    @journaled
+    def trace_requests(self, name: str, on: bool = True) -> None:
+        """Trace every API request of a component with its pipeline stages, as kubectl's are: who authenticated,
+        which RBAC binding and role authorized it, what admission did (`deployment-controller`, `kube-scheduler`,
+        `kubelet/node-1`; `kube-controller-manager` names all its controllers). Off again with `on=False`."""
+        found = [comp for n, comp in self.started.items()
+                 if n == name or n.endswith("/" + name) or n.startswith(name + "/")
+                 or (name == "kube-controller-manager" and n in ControllerManager.CONTROLLERS)]
+        if not found:
+            raise KeyError(f"no component {name!r}; components: {', '.join(self.started)}")
+        for comp in found:
+            comp.client.verbose = on
+
     def _built(self, name: str) -> bool:
         """Whether the component `name` of COMPONENTS exists (for "kubelet": one per node)."""
         built = {*self.started, *self.components}

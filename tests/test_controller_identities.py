@@ -254,3 +254,38 @@ def test_serve_keeps_the_controllers_tokens_out_of_its_static_token_file(real, t
     assert len(files) == 1
     text = files[0].read_text()
     assert text and "system:serviceaccount:" not in text
+
+
+def test_trace_requests_shows_each_controller_request_authorized_by_its_own_binding():
+    c = Cluster()
+    c.trace_requests("kube-controller-manager")
+    c.kubectl(f"create -f {Path(__file__).parent.parent / 'data/deployment.yaml'}")
+    start = len(c.trace)
+    c.run()
+    lines = [str(r) for r in c.trace[start:] if r.action == "authorized"]
+    want = {"deployment-controller": 'authorized create replicasets.apps in "default": RBAC allows via '
+                                     'ClusterRoleBinding "system:controller:deployment-controller" (serviceaccount '
+                                     'deployment-controller/kube-system, ClusterRole '
+                                     '"system:controller:deployment-controller")',
+            "replicaset-controller": 'authorized create pods in "default": RBAC allows via ClusterRoleBinding '
+                                     '"system:controller:replicaset-controller" (serviceaccount '
+                                     'replicaset-controller/kube-system, ClusterRole '
+                                     '"system:controller:replicaset-controller")'}
+    for sa, line in want.items():
+        assert any(x.endswith(line) for x in lines), (sa, lines[:5])
+    authenticated = {str(r).split('"')[1] for r in c.trace[start:] if r.action == "authenticated"}
+    assert {SA + "deployment-controller", SA + "replicaset-controller"} <= authenticated
+    assert any("deployments.apps/status" in x for x in lines)      # the status subresource is what RBAC checks
+    assert not any("system:kube-scheduler" in x for x in authenticated)   # only the components asked for
+
+
+def test_trace_requests_can_be_switched_off_and_names_unknown_components():
+    c = Cluster()
+    c.trace_requests("kube-scheduler")
+    c.trace_requests("kube-scheduler", on=False)
+    c.kubectl(f"create -f {Path(__file__).parent.parent / 'data/deployment.yaml'}")
+    start = len(c.trace)
+    c.run()
+    assert not [r for r in c.trace[start:] if r.action in ("authenticated", "authorized")]
+    with pytest.raises(KeyError, match="no component 'kube-proxy'"):
+        c.trace_requests("kube-proxy")

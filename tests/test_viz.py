@@ -87,7 +87,7 @@ def test_ownership_summary_and_highlight_since_a_revision(rollout):
     assert changed == sorted(["Deployment/default/nginx", f"Pod/default/{pod}"] + [f"ReplicaSet/default/{n}"
                                                                                    for n in rss])
     dashed = [line for line in lines if "style=\"rounded,dashed\"" in line]
-    assert len(dashed) == 1 and "Terminating" in dashed[0] and "deleted at rev" in dashed[0]
+    assert len(dashed) == 1 and "Completed" in dashed[0] and "deleted at rev" in dashed[0]   # terminal, deleted
     assert not viz.ownership_graph(c).source.count("penwidth")          # no since: nothing highlighted
     now = viz.ownership_graph(c, since=c.etcd.revision)
     assert now.summary().endswith(f"; 0 changed since rev {c.etcd.revision}")

@@ -139,8 +139,9 @@ class APIServer(WatchFanOut):
             log("kube-apiserver", "forbidden", "", user=user.name, verb=req.verb, reason=decision.reason)
             raise forbidden(forbidden_message(user.name, req.verb, req.resource, req.subresource,
                                               attrs.namespace, req.name))
-        log("kube-apiserver", "authorized", "", verb=req.verb, resource=req.resource.group_resource,
-            namespace=attrs.namespace, reason=decision.reason)
+        resource = req.resource.group_resource + (f"/{req.subresource}" if req.subresource else "")
+        log("kube-apiserver", "authorized", "", verb=req.verb, resource=resource, namespace=attrs.namespace,
+            reason=decision.reason)
 
     def _connect(self, req: Request, log: Callable[..., None]) -> None:
         """pods/exec, attach, portforward: a WebSocket upgrade (GET) must also be allowed to `create` (v1.35's
