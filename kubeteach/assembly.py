@@ -22,9 +22,9 @@ import yaml
 
 from .apiserver import APIServer, CertificateAuthority, Credentials, lookup
 from .apiserver.authentication import random_token
-from .apiserver.controller_policy import SA_ROLE_PREFIX
 from .apiserver.priority import system_priority_classes
-from .apiserver.rbac import bootstrap_policy
+from .apiserver.rbac import bootstrap_policy, drawn_aside
+from .apiserver.services import bootstrap as kubernetes_service
 from .client import Client
 from .controllers import ControllerConfig, ControllerManager
 from .etcd import Etcd
@@ -32,6 +32,7 @@ from .journal import Journal, journaled
 from .kubelet import Kubelet
 from .loop import Component, Loop, ProgressBar, RunResult
 from .objects import Randomness, deep_copy, parse_selector, parse_timestamp, timestamp
+from .proxy import component_rules, start_kube_proxies
 from .scheduler import Scheduler
 from .scheduler.scheduler import SCHEDULER_NAME
 from .trace import Record, Trace
@@ -41,8 +42,8 @@ NODE_NETWORK = ipaddress.ip_network("172.18.0.0/16")  # the nodes' own addresses
 COMPONENTS = ["deployment-controller", "replicaset-controller", "garbage-collector", "node-lifecycle-controller",
               "taint-eviction-controller", "pod-garbage-collector-controller", "namespace-controller",
               "persistentvolume-binder-controller", "pvc-protection-controller", "pv-protection-controller",
-              "attachdetach-controller", "disruption-controller", "csi-provisioner", "csi-attacher", "kube-scheduler",
-              "kubelet"]
+              "attachdetach-controller", "disruption-controller", "endpoints-controller", "endpointslice-controller",
+              "csi-provisioner", "csi-attacher", "kube-scheduler", "kubelet", "kube-proxy"]
 
 
 def default_definition() -> dict:
@@ -88,6 +89,8 @@ class ComponentView:
     def decisions(self) -> Mapping[str, list]:
         """kube-scheduler's scheduling attempts by pod key (empty for other components)."""
         return MappingProxyType(getattr(self._component, "decisions", {}))
+
+    rules = property(lambda self: component_rules(self.name, self._component), doc="kube-proxy's iptables-save")
 
     def __repr__(self) -> str:
         return f"<{self.name}: queue {list(self.queue)}>"
@@ -205,6 +208,8 @@ class Assembly:
                                               self.definition.get("csiDriver"))
                 self.api.node_proxies[name] = self.started[actor].container_logs   # the kubelet's port
                 self.started[actor].start()
+        if "kube-proxy" in names:       # after the kubelets, one per node (kubeteach/proxy)
+            start_kube_proxies(self)
 
     # --- components ---------------------------------------------------------------------------------------------
 
@@ -392,12 +397,13 @@ class Assembly:
             admin.create("serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount",
                                              "metadata": {"name": "default", "namespace": ns}})
         for obj in bootstrap_policy():
-            with self._aside(obj["metadata"]["name"].startswith(SA_ROLE_PREFIX)):
+            with self._aside(drawn_aside(obj)):
                 admin.create(lookup(obj["kind"]).resource, obj)
         apiserver = self.system_client("system:apiserver", ("system:masters",), "kube-apiserver")
         with self._aside():
             for obj in system_priority_classes():      # kube-apiserver's own post-start hook
                 apiserver.create("priorityclasses", obj)
+            kubernetes_service(apiserver, self.api, self.definition)   # and the `kubernetes` Service, its endpoints
         for sc in self.definition.get("storageClasses", []):
             admin.create("storageclasses", {
                 "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",

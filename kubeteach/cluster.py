@@ -16,6 +16,7 @@ from .journal import Journaled, journaled
 from .kubectl import Kubectl
 from .kubectl.manifests import load_yaml
 from .snapshot_files import command_files
+from .traffic import Traffic
 
 
 class Cluster(Assembly):
@@ -24,6 +25,7 @@ class Cluster(Assembly):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.faults = Journaled(Faults(self), self.journal, "faults")
+        self.traffic = Journaled(Traffic(self), self.journal, "traffic")     # simulated clients (traffic.py)
         self._kubectl = Kubectl(self)
 
     @classmethod

@@ -5,6 +5,8 @@ Each entry is one unit of work of one component, and it is data: which component
 (`handler`, a name), with which arguments. So a cluster copies with plain `copy.deepcopy` (the Stepper's Back
 and Reset): a copied entry calls the copied component. Entries are "work" (what keeps the cluster busy),
 "periodic" (heartbeats, resyncs) or "retry" (back-offs); the cluster is settled when only the last two are left.
+"client" work (a simulated client's request, traffic.py) counts as periodic and may leave no record: its
+summary is one record per second.
 
 `step`, `run`, `run(seconds=)`, `wait_until` and `boot` share one pop-and-run path (`_advance`). An entry that
 raises is that component's failure, not the loop's: it is recorded (`work-failed`) and the work runs again after
@@ -296,7 +298,7 @@ class Loop:
         except Exception as err:                    # noqa: BLE001 - any component bug; KeyboardInterrupt passes
             self._failed(entry, err, seq)
         else:
-            if not records:
+            if not records and entry.kind != "client":
                 self._silent(entry)
         finally:
             self._step_records = None

@@ -1,22 +1,22 @@
 """Snapshots: `cluster.save(path)` and `Cluster.load(path)`, by deterministic replay.
 
-A cluster is a pure function of its inputs, so rather than its objects (components, informers, queues) the
-cluster keeps a journal (journal.py) of what came from outside — its constructor arguments (definition and
-seed included), kubectl commands with their user and the `-f` files they read, calls on `c.client(...)` clients,
-faults, stop/start, and step/run calls — and a snapshot is that journal plus the store's contents. Loading builds
-a new cluster from the same arguments, replays the journal, and checks that the store came out identical: same
-inputs, same trace, byte for byte. Calls made by kubeteach itself (kubectl running the loop for `--wait`, a fault
-stopping a kubelet) are not journaled: replaying the outer call makes them again. A call that raised is journaled
-with the error's type, and its replay must raise the same (format 2; format 1 files load too).
+A cluster is a pure function of its inputs, so rather than its objects (components, informers, queues) the cluster
+keeps a journal (journal.py) of what came from outside — its constructor arguments (definition and seed included),
+kubectl commands with their user and the `-f` files they read, calls on `c.client(...)` clients, faults, traffic,
+stop/start, and step/run calls — and a snapshot is that journal plus the store's contents. Loading builds a new
+cluster from the same arguments, replays the journal, and checks that the store came out identical: same inputs,
+same trace, byte for byte. Calls made by kubeteach itself (kubectl running the loop for `--wait`, a fault stopping a
+kubelet) are not journaled: replaying the outer call makes them again. A call that raised is journaled with the
+error's type, and its replay must raise the same (format 2; format 1 files load too).
 
 Not journaled, so not in a snapshot: `wait_until(...)` called directly (its argument is a function), and
 anything done by reaching inside (`c.api`, `c.etcd`, `c.loop`, a kubelet object from `c.faults.kubelet(...)`).
 
 A snapshot file is data, not code: `load` checks every field before it acts, replays only the calls `journaled`
-records (public methods of Cluster, Client and Faults, with arguments bound to their signatures and bounded),
-writes the embedded `-f` files only into a fresh scratch directory it removes afterwards, never lets a replayed
-kubectl read a file the snapshot does not embed, never connects to the etcd a snapshot names (it replays into
-the embedded store), and reports whatever is wrong as `SnapshotError`.
+records (public methods of Cluster, Client, Faults and Traffic, with arguments bound to their signatures and
+bounded), writes the embedded `-f` files only into a fresh scratch directory it removes afterwards, never lets a
+replayed kubectl read a file the snapshot does not embed, never connects to the etcd a snapshot names (it replays
+into the embedded store), and reports whatever is wrong as `SnapshotError`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from .client import Client
 from .faults import Faults
 from .journal import journaled_methods, plain
 from .snapshot_files import SnapshotError, safe_name, with_files
+from .traffic import Traffic
 from .version import KUBERNETES_VERSION
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ MAX_PATH = 4096                 # bytes in a path as the command wrote it (PATH_
 MAX_RUN_SECONDS = 30 * 86_400   # one run(seconds=...), in virtual time
 MAX_COUNT = 1_000_000           # an integer argument such as `times`
 CLUSTER_CALLS = ("step", "run", "stop", "start", "kubectl")
+FACES = {"faults": Faults, "traffic": Traffic}      # c.faults, c.traffic: journaled like a client
 INIT_KEYS = ("nodes", "seed", "definition", "components", "etcd")
 
 
@@ -266,12 +268,12 @@ def _check_entry(entry: Any, cluster_class: type) -> _Call:
 
     _need(isinstance(entry, dict), "not an object")
     kind = entry.get("call")
-    _need(kind in (*CLUSTER_CALLS, "faults", "client-call"), f"unknown journal entry {kind!r:.80}")
+    _need(kind in (*CLUSTER_CALLS, *FACES, "client-call"), f"unknown journal entry {kind!r:.80}")
     error = entry.get("error")
     _need(error is None or isinstance(error, dict) and isinstance(error.get("type"), str)
           and isinstance(error.get("message", ""), str), "error must be an object with a type")
-    keys = {"call", "error", *(("args", "kwargs") if kind != "faults" else ()),
-            *(("method", "margs", "mkwargs") if kind in ("faults", "client-call") else ()),
+    keys = {"call", "error", *(("args", "kwargs") if kind not in FACES else ()),
+            *(("method", "margs", "mkwargs") if kind in (*FACES, "client-call") else ()),
             *(("files",) if kind == "kubectl" else ())}
     _need(set(entry) <= keys, f"unexpected keys {sorted(set(entry) - keys)} in a {kind} entry")
     source = None
@@ -279,7 +281,7 @@ def _check_entry(entry: Any, cluster_class: type) -> _Call:
         method, args, kwargs, fn = kind, entry.get("args", []), entry.get("kwargs", {}), getattr(cluster_class, kind)
     else:
         method, args, kwargs = entry.get("method"), entry.get("margs", []), entry.get("mkwargs", {})
-        cls = Faults if kind == "faults" else Client
+        cls = FACES.get(kind, Client)
         allowed = journaled_methods(cls)
         _need(isinstance(method, str) and method in allowed,
               f"{method!r:.80} is not a journaled method of {kind} ({', '.join(sorted(allowed))})")
@@ -398,8 +400,8 @@ def replay(cluster: Assembly, call: _Call, scratch: Path) -> None:
                 kwargs["command"] = with_files(kwargs["command"], call.entry["files"], scratch)
         if call.kind in CLUSTER_CALLS:
             fn = getattr(cluster, call.kind)
-        elif call.kind == "faults":
-            fn = getattr(cluster.faults, call.method)
+        elif call.kind in FACES:
+            fn = getattr(getattr(cluster, call.kind), call.method)
         else:
             fn = getattr(cluster.client(*call.source[0], **call.source[1]), call.method)
     except SnapshotError:

@@ -4,7 +4,8 @@ and field's description, required fields, patch strategy and merge key, list typ
 kubeteach/apiserver/openapi_docs.json.
 
 Source: the doc comments and struct tags of k8s.io/api (tag v0.35.2: core/v1, apps/v1, rbac/v1, storage/v1,
-coordination/v1, autoscaling/v1, authorization/v1, authentication/v1, events/v1, scheduling/v1, policy/v1 types.go) and k8s.io/apimachinery (v0.35.2:
+coordination/v1, autoscaling/v1, authorization/v1, authentication/v1, events/v1, scheduling/v1, policy/v1,
+discovery/v1 types.go) and k8s.io/apimachinery (v0.35.2:
 pkg/apis/meta/v1 types.go, time.go, micro_time.go; pkg/api/resource/quantity.go; pkg/util/intstr/intstr.go), read
 from the git mirrors. Comments become descriptions by the rules of k8s.io/kube-openapi/pkg/generators
 (generateDescription: paragraphs kept, `+tags` and one-line TODOs dropped, indented lines on their own line, text
@@ -26,7 +27,8 @@ API = [("core/v1", "io.k8s.api.core.v1"), ("apps/v1", "io.k8s.api.apps.v1"), ("r
        ("storage/v1", "io.k8s.api.storage.v1"), ("coordination/v1", "io.k8s.api.coordination.v1"),
        ("autoscaling/v1", "io.k8s.api.autoscaling.v1"), ("authorization/v1", "io.k8s.api.authorization.v1"),
        ("authentication/v1", "io.k8s.api.authentication.v1"), ("events/v1", "io.k8s.api.events.v1"),
-       ("scheduling/v1", "io.k8s.api.scheduling.v1"), ("policy/v1", "io.k8s.api.policy.v1")]
+       ("scheduling/v1", "io.k8s.api.scheduling.v1"), ("policy/v1", "io.k8s.api.policy.v1"),
+       ("discovery/v1", "io.k8s.api.discovery.v1")]
 MACHINERY = [("pkg/apis/meta/v1", "io.k8s.apimachinery.pkg.apis.meta.v1", ("types.go", "time.go", "micro_time.go")),
              ("pkg/api/resource", "io.k8s.apimachinery.pkg.api.resource", ("quantity.go",)),
              ("pkg/util/intstr", "io.k8s.apimachinery.pkg.util.intstr", ("intstr.go",))]
@@ -203,12 +205,14 @@ ALIASES = {"metav1": "io.k8s.apimachinery.pkg.apis.meta.v1", "v1": "io.k8s.api.c
 BUILTIN = {"string", "bool", "int32", "int64", "int", "float64", "byte", "[]byte"}
 #: the definitions the served documents start from (each served kind, the scale and binding bodies, the reviews)
 ROOTS = ["io.k8s.api.core.v1." + k for k in ("Namespace", "Node", "Pod", "Event", "ServiceAccount",
-                                             "PersistentVolumeClaim", "PersistentVolume", "Binding")]
+                                             "PersistentVolumeClaim", "PersistentVolume", "Binding",
+                                             "Service", "Endpoints")]
 ROOTS += ["io.k8s.api.apps.v1.Deployment", "io.k8s.api.apps.v1.ReplicaSet", "io.k8s.api.autoscaling.v1.Scale",
           "io.k8s.api.storage.v1.StorageClass", "io.k8s.api.storage.v1.VolumeAttachment",
           "io.k8s.api.coordination.v1.Lease", "io.k8s.api.authorization.v1.SelfSubjectAccessReview",
           "io.k8s.api.events.v1.Event", "io.k8s.api.scheduling.v1.PriorityClass",
           "io.k8s.api.policy.v1.PodDisruptionBudget", "io.k8s.api.policy.v1.Eviction",
+          "io.k8s.api.discovery.v1.EndpointSlice",
           "io.k8s.apimachinery.pkg.apis.meta.v1.Status", "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"]
 ROOTS += ["io.k8s.api.rbac.v1." + k for k in ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")]
 

@@ -287,5 +287,5 @@ def test_trace_requests_can_be_switched_off_and_names_unknown_components():
     start = len(c.trace)
     c.run()
     assert not [r for r in c.trace[start:] if r.action in ("authenticated", "authorized")]
-    with pytest.raises(KeyError, match="no component 'kube-proxy'"):
-        c.trace_requests("kube-proxy")
+    with pytest.raises(KeyError, match="no component 'coredns'"):     # kube-proxy exists since issue #17
+        c.trace_requests("coredns")

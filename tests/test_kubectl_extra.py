@@ -407,12 +407,13 @@ def test_get_all_expands_the_all_category_in_discovery_order(in_repo):
     import kubeteach as kt
 
     c = kt.Cluster()
-    assert c.kubectl("get all").stderr == "No resources found in default namespace.\n"
+    assert c.kubectl("get all -n kube-public").stderr == "No resources found in kube-public namespace.\n"
+    assert c.kubectl("get all").stdout.splitlines()[1].split()[0] == "service/kubernetes"   # made at boot
     c.kubectl("create -f data/deployment.yaml")
     c.run()
     names = [line.split()[0] for line in c.kubectl("get all").stdout.splitlines()
              if line and not line.startswith("NAME")]
-    assert [n.split("/")[0] for n in names] == ["pod", "deployment.apps", "replicaset.apps"]
+    assert [n.split("/")[0] for n in names] == ["pod", "service", "deployment.apps", "replicaset.apps"]
 
 
 def test_yaml_output_quotes_what_go_yaml_would_read_as_a_bool():

@@ -220,7 +220,7 @@ def test_sequence_diagram_of_kubectl_create(monkeypatch):
     arrows = [(s.source, s.target, s.text) for s in rows if s.kind != "note"]
     assert arrows == [
         ("kubectl", "kube-apiserver", "POST /apis/apps/v1/namespaces/default/deployments"),
-        ("kube-apiserver", "etcd", "put /registry/deployments/default/nginx (rev 73)"),
+        ("kube-apiserver", "etcd", "put /registry/deployments/default/nginx (rev 86)"),
         ("kube-apiserver", "kube-controller-manager", "watch ADDED deployments/default/nginx"),
         ("kube-apiserver", "kubectl", "201 Created"),
     ]
@@ -343,7 +343,7 @@ def test_request_pipeline_of_kubectl_create_and_a_forbidden_one(monkeypatch):
     text = str(p)
     assert text.splitlines()[0] == ('[0.000s] kubectl: POST /apis/apps/v1/namespaces/default/deployments '
                                     '(create deployment "nginx") as "admin"')
-    assert "5. etcd            ok  put /registry/deployments/default/nginx at revision 73 (created, version 1)" in text
+    assert "5. etcd            ok  put /registry/deployments/default/nginx at revision 86 (created, version 1)" in text
     assert "6. watch           ok  event to kube-controller-manager" in text
     assert "+  strategy:\n+    rollingUpdate:\n+      maxSurge: 25%\n" in p.defaulting_diff
     assert "+        imagePullPolicy: IfNotPresent\n" in p.defaulting_diff

@@ -202,7 +202,7 @@ def test_a_cluster_that_cannot_be_copied_steps_without_back_and_reset(lesson, mo
 def test_widgets_show_plain_text_outside_jupyter(lesson):
     s = Stepper(lesson)
     for widget, text in ((s, "Stepper(t=0.000s, steps=0, by=work)"),
-                         (Switchboard(lesson), "Switchboard(18 components, stopped: none)"),
+                         (Switchboard(lesson), "Switchboard(23 components, stopped: none)"),
                          (FaultPanel(lesson), "FaultPanel(pod=None, node=node-1, image=busybox:1.36)"),
                          (Quiz("q?", None, "a", "because"), "Quiz('q?', unanswered)")):
         assert repr(widget) == text
@@ -228,12 +228,13 @@ def test_same_clicks_same_view(in_repo):
 def test_switchboard_stops_the_scheduler_and_pods_stay_pending(lesson):
     s = Stepper(lesson)
     board = Switchboard(s)
-    assert list(board.toggles)[-4:] == ["kube-scheduler", "kubelet/node-1", "kubelet/node-2", "kubelet/node-3"]
+    assert list(board.toggles)[-7:] == ["kube-scheduler", "kubelet/node-1", "kubelet/node-2", "kubelet/node-3",
+                                        "kube-proxy/node-1", "kube-proxy/node-2", "kube-proxy/node-3"]
     toggle = board.toggles["kube-scheduler"]
     assert toggle.value is True and toggle.description == "kube-scheduler: running"
     toggle.value = False
     assert toggle.description == "kube-scheduler: stopped"
-    assert repr(board) == "Switchboard(18 components, stopped: kube-scheduler)"
+    assert repr(board) == "Switchboard(23 components, stopped: kube-scheduler)"
     s.run_button.click()
     pods = s.cluster.list("pods")
     assert len(pods) == 1 and pods[0]["status"]["phase"] == "Pending" and "nodeName" not in pods[0]["spec"]

@@ -14,6 +14,7 @@ BOOTSTRAP_LABELS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
 BOOTSTRAP_ANNOTATIONS = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
 
 _LEGACY, _APPS, _EXTENSIONS, _STORAGE, _POLICY = "", "apps", "extensions", "storage.k8s.io", "policy"
+_DISCOVERY = "discovery.k8s.io"
 
 
 def rule(verbs: tuple[str, ...], groups: tuple[str, ...], resources: tuple[str, ...]) -> dict:
@@ -60,6 +61,19 @@ CONTROLLER_ROLES: list[tuple[str, list[dict]]] = [
         rule(("update",), (_POLICY,), ("poddisruptionbudgets/status",)),
         rule(("patch", "update"), (_LEGACY,), ("pods/status",)),
         rule(("get",), ("*",), ("*/scale",)),
+        _events(),
+    ]),
+    ("endpoint-controller", [
+        _read("services", "pods"),
+        rule(("get", "list", "create", "update", "delete"), (_LEGACY,), ("endpoints",)),
+        rule(("create",), (_LEGACY,), ("endpoints/restricted",)),
+        _events(),
+    ]),
+    ("endpointslice-controller", [
+        _read("services", "pods", "nodes"),
+        # to own an EndpointSlice with blockOwnerDeletion the controller may set the Service's finalizers
+        rule(("update",), (_LEGACY,), ("services/finalizers",)),
+        rule(("get", "list", "create", "update", "delete"), (_DISCOVERY,), ("endpointslices",)),
         _events(),
     ]),
     ("generic-garbage-collector", [

@@ -151,7 +151,63 @@ def default_priorityclass(obj: dict) -> Defaulted:
     return out
 
 
-DEFAULTERS = {"Deployment": default_deployment, "ReplicaSet": default_replicaset, "Pod": default_pod,
+def default_service(obj: dict) -> Defaulted:
+    """SetDefaults_Service: sessionAffinity None (ClientIP gets a 10800 s timeout), type ClusterIP, per port protocol
+    TCP and targetPort = port, internalTrafficPolicy Cluster, externalTrafficPolicy Cluster when reachable from
+    outside. The IP-family fields and the clusterIP come from the registry (apiserver/services.py)."""
+    out: Defaulted = []
+    spec = obj.setdefault("spec", {})
+    for key in ("sessionAffinity", "type"):         # Go compares with "": an empty string is unset too
+        if spec.get(key) == "":
+            del spec[key]
+    for port in spec.get("ports") or []:
+        if isinstance(port, dict) and port.get("protocol") == "":
+            del port["protocol"]
+    _set(spec, "sessionAffinity", "None", "spec.sessionAffinity", out)
+    if spec["sessionAffinity"] == "None":
+        spec.pop("sessionAffinityConfig", None)
+    elif spec["sessionAffinity"] == "ClientIP":
+        client = spec.setdefault("sessionAffinityConfig", {}).setdefault("clientIP", {})
+        _set(client, "timeoutSeconds", 10800, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", out)
+    _set(spec, "type", "ClusterIP", "spec.type", out)
+    for i, port in enumerate(spec.get("ports") or []):
+        if isinstance(port, dict):
+            _set(port, "protocol", "TCP", f"spec.ports[{i}].protocol", out)
+            if port.get("targetPort") in (None, 0, "") and port.get("port") is not None:
+                port["targetPort"] = port["port"]
+                out.append((f"spec.ports[{i}].targetPort", port["port"]))
+    external = spec["type"] in ("NodePort", "LoadBalancer") or bool(spec.get("externalIPs"))
+    if external:
+        _set(spec, "externalTrafficPolicy", "Cluster", "spec.externalTrafficPolicy", out)
+    if spec["type"] in ("ClusterIP", "NodePort", "LoadBalancer"):
+        _set(spec, "internalTrafficPolicy", "Cluster", "spec.internalTrafficPolicy", out)
+    if spec["type"] == "LoadBalancer":
+        _set(spec, "allocateLoadBalancerNodePorts", True, "spec.allocateLoadBalancerNodePorts", out)
+    return out
+
+
+def default_endpoint_slice(obj: dict) -> Defaulted:
+    """SetDefaults_EndpointPort (discovery/v1): a port's name defaults to "" and its protocol to TCP."""
+    out: Defaulted = []
+    for i, port in enumerate(obj.get("ports") or []):
+        if isinstance(port, dict):
+            _set(port, "name", "", f"ports[{i}].name", out)
+            _set(port, "protocol", "TCP", f"ports[{i}].protocol", out)
+    return out
+
+
+def default_endpoints(obj: dict) -> Defaulted:
+    """SetDefaults_EndpointPort (core/v1): protocol TCP."""
+    out: Defaulted = []
+    for i, subset in enumerate(obj.get("subsets") or []):
+        for j, port in enumerate((subset.get("ports") or []) if isinstance(subset, dict) else []):
+            if isinstance(port, dict):
+                _set(port, "protocol", "TCP", f"subsets[{i}].ports[{j}].protocol", out)
+    return out
+
+
+DEFAULTERS = {"Service": default_service, "EndpointSlice": default_endpoint_slice, "Endpoints": default_endpoints,
+              "Deployment": default_deployment, "ReplicaSet": default_replicaset, "Pod": default_pod,
               "PersistentVolumeClaim": default_pvc, "PersistentVolume": default_pv,
               "StorageClass": default_storageclass, "PriorityClass": default_priorityclass}
 

@@ -17,7 +17,7 @@ from .openapi import GIT_VERSION, group_versions
 from .resources import Resource
 
 VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
-ALL_CATEGORY = {"pods", "deployments", "replicasets"}
+ALL_CATEGORY = {"pods", "services", "deployments", "replicasets"}
 #: subresources served over HTTP: the kind their body has (None: the parent's) and the verbs they serve
 SUBRESOURCES: dict[str, tuple[tuple[str, str, str] | None, tuple[str, ...]]] = {
     "status": (None, ("get", "patch", "update")),

@@ -273,6 +273,10 @@ NODE_STATUS = mk(
 NAMESPACE_STATUS = mk("v1.NamespaceStatus", phase=T("v1.NamespacePhase"), conditions=L(mk(
     "v1.NamespaceCondition", type=T("v1.NamespaceConditionType"), **COND_TAIL)))
 
+CONDITION = mk("v1.Condition", "type reason message", status=T("v1.ConditionStatus"), observedGeneration=I64,
+               lastTransitionTime=TIME)
+ENDPOINT_ADDRESS = mk("v1.EndpointAddress", "ip hostname nodeName", targetRef=OBJECT_REF)
+
 # --- the kinds ------------------------------------------------------------------------------------------------
 
 RBAC_RULE = mk("v1.PolicyRule", verbs=STRS, apiGroups=STRS, resources=STRS, resourceNames=STRS,
@@ -342,6 +346,29 @@ KINDS: dict[str, S] = {
         currentHealthy=I32, desiredHealthy=I32, expectedPods=I32, conditions=L(mk(
             "v1.Condition", "type reason message", status=T("v1.ConditionStatus"), observedGeneration=I64,
             lastTransitionTime=TIME)))),
+    "Service": _kind("Service", spec=mk(
+        "v1.ServiceSpec", "clusterIP loadBalancerIP externalName", ports=L(mk(
+            "v1.ServicePort", "name", protocol=T("v1.Protocol"), appProtocol=STR, port=I32, targetPort=IOS,
+            nodePort=I32)), selector=SMAP, clusterIPs=STRS, type=T("v1.ServiceType"), externalIPs=STRS,
+        sessionAffinity=T("v1.ServiceAffinity"), loadBalancerSourceRanges=STRS,
+        externalTrafficPolicy=T("v1.ServiceExternalTrafficPolicy"), healthCheckNodePort=I32,
+        publishNotReadyAddresses=BOOL, sessionAffinityConfig=mk("v1.SessionAffinityConfig", clientIP=mk(
+            "v1.ClientIPConfig", timeoutSeconds=I32)), ipFamilies=L(T("v1.IPFamily")),
+        ipFamilyPolicy=T("v1.IPFamilyPolicy"), allocateLoadBalancerNodePorts=BOOL, loadBalancerClass=STR,
+        internalTrafficPolicy=T("v1.ServiceInternalTrafficPolicy"), trafficDistribution=STR),
+        status=mk("v1.ServiceStatus", loadBalancer=mk("v1.LoadBalancerStatus", ingress=L(mk(
+            "v1.LoadBalancerIngress", "ip hostname", ipMode=T("v1.LoadBalancerIPMode"), ports=L(mk(
+                "v1.PortStatus", port=I32, protocol=T("v1.Protocol"), error=STR))))), conditions=L(CONDITION))),
+    "Endpoints": _kind("Endpoints", subsets=L(mk("v1.EndpointSubset", addresses=L(ENDPOINT_ADDRESS),
+                                                 notReadyAddresses=L(ENDPOINT_ADDRESS), ports=L(mk(
+                                                     "v1.EndpointPort", "name", port=I32,
+                                                     protocol=T("v1.Protocol"), appProtocol=STR))))),
+    "EndpointSlice": _kind("EndpointSlice", addressType=T("v1.AddressType"), endpoints=L(mk(
+        "v1.Endpoint", addresses=STRS, conditions=mk("v1.EndpointConditions", ready=BOOL, serving=BOOL,
+                                                     terminating=BOOL), hostname=STR, targetRef=OBJECT_REF,
+        deprecatedTopology=SMAP, nodeName=STR, zone=STR, hints=mk(
+            "v1.EndpointHints", forZones=L(mk("v1.ForZone", "name")), forNodes=L(mk("v1.ForNode", "name"))))),
+        ports=L(mk("v1.EndpointPort", "name", protocol=T("v1.Protocol"), port=I32, appProtocol=STR))),
     # policy/v1 Eviction: the body of pods/eviction
     "Eviction": _kind("Eviction", deleteOptions=mk(
         "v1.DeleteOptions", "kind apiVersion propagationPolicy", gracePeriodSeconds=I64, orphanDependents=BOOL,

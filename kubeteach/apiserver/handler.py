@@ -24,6 +24,7 @@ from . import (
     managedfields,
     reviews,
     schema,
+    services,
     subresources,
     validation,
 )
@@ -199,6 +200,10 @@ class APIServer(WatchFanOut):
         notes = admission.admit(self, req, obj)
         log("kube-apiserver", "admitted", "", kind=req.resource.kind, defaulted=defaulted, plugins=notes)
         escalation.check(self.authz, req, obj, old, log)     # the RBAC storages' escalation check, before validation
+        if req.resource.kind == "Service":          # the Service REST's BeginCreate/BeginUpdate: IPs are allocated
+            allocated = services.begin_write(self, req.resource.resource, obj, old)
+            if allocated:
+                log("kube-apiserver", "allocated", "", **allocated)
         errors = validation.validate(req.resource, obj, old)
         name = obj["metadata"].get("name") or obj["metadata"].get("generateName", "")
         if errors:

@@ -44,7 +44,7 @@ PACKAGES = {"": "io.k8s.api.core.v1", "apps": "io.k8s.api.apps.v1", "storage.k8s
             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1", "coordination.k8s.io": "io.k8s.api.coordination.v1",
             "authorization.k8s.io": "io.k8s.api.authorization.v1", "autoscaling": "io.k8s.api.autoscaling.v1",
             "events.k8s.io": "io.k8s.api.events.v1", "scheduling.k8s.io": "io.k8s.api.scheduling.v1",
-            "policy": "io.k8s.api.policy.v1"}
+            "policy": "io.k8s.api.policy.v1", "discovery.k8s.io": "io.k8s.api.discovery.v1"}
 #: the review resources discovery lists (create-only; apiserver/discovery.py SSAR)
 DISCOVERED = ("selfsubjectaccessreviews",)
 EXTRA_KINDS = {"v1": [("", "v1", "Binding")], "apps/v1": [("autoscaling", "v1", "Scale")],

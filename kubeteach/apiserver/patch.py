@@ -27,21 +27,26 @@ MERGE_KEYS = {"containers": "name", "initContainers": "name", "volumes": "name",
               "imagePullSecrets": "name", "ownerReferences": "uid"}
 
 
-def strategic_merge_patch(target: Any, patch: Any, key: str = "") -> Any:
+#: merge keys that depend on where the list is, by the path of keys leading to it: a Service's spec.ports merge by
+#: `port` (ServiceSpec.Ports patchMergeKey), a container's ports by `containerPort`
+PATH_MERGE_KEYS = {("spec", "ports"): "port"}
+
+
+def strategic_merge_patch(target: Any, patch: Any, key: str = "", path: tuple[str, ...] = ()) -> Any:
     """Strategic merge patch for the lesson cases: lists with a patchMergeKey merge item by item."""
-    if isinstance(patch, list) and isinstance(target, list) and MERGE_KEYS.get(key):
-        mk = MERGE_KEYS[key]
+    mk = PATH_MERGE_KEYS.get(path) or MERGE_KEYS.get(key)
+    if isinstance(patch, list) and isinstance(target, list) and mk:
         out = [deep_copy(x) for x in target]
         for item in patch:
             if isinstance(item, dict) and item.get("$patch") == "delete":
-                out = [x for x in out if x.get(mk) != item.get(mk)]
+                out = [x for x in out if not isinstance(x, dict) or x.get(mk) != item.get(mk)]
                 continue
             match = next((i for i, x in enumerate(out) if isinstance(x, dict) and isinstance(item, dict)
                           and x.get(mk) == item.get(mk)), None)
             if match is None:
                 out.append(deep_copy(item))
             else:
-                out[match] = strategic_merge_patch(out[match], item)
+                out[match] = strategic_merge_patch(out[match], item, "", path)
         return out
     if not isinstance(patch, dict):
         return deep_copy(patch)
@@ -52,8 +57,8 @@ def strategic_merge_patch(target: Any, patch: Any, key: str = "") -> Any:
         if v is None:
             out.pop(k, None)
         else:
-            out[k] = strategic_merge_patch(out.get(k), v, k)
+            out[k] = strategic_merge_patch(out.get(k), v, k, path + (k,))
     return out
 
 
-__all__ = ["MERGE_KEYS", "merge_patch", "strategic_merge_patch"]
+__all__ = ["MERGE_KEYS", "PATH_MERGE_KEYS", "merge_patch", "strategic_merge_patch"]

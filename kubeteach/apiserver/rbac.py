@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .authentication import UserInfo
-from .controller_policy import controller_policy
+from .controller_policy import SA_ROLE_PREFIX, controller_policy
 from .errors import APIError, not_found
 from .resources import BY_RESOURCE
 
@@ -224,6 +224,7 @@ def bootstrap_policy() -> list[dict]:
          "resources": ["*", "*/status", "*/scale"], "verbs": read + write},
         {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
         {"apiGroups": ["policy"], "resources": ["poddisruptionbudgets"], "verbs": read},     # shared informers
+        {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": read},   # shared informers
         # system:controller:namespace-controller's rules (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/
         # controller_policy.go): empty any namespace of any kind, then finalize it
         {"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch", "delete", "deletecollection"]},
@@ -268,4 +269,43 @@ def bootstrap_policy() -> list[dict]:
          "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": g}
                       for g in ("system:authenticated", "system:unauthenticated")]},
         *controller_policy(),       # system:controller:* (controller_policy.py)
+        *node_proxier_policy(),     # kube-proxy's role, its bootstrap binding and kubeadm's
     ]
+
+
+#: kube-proxy's identity objects: their UIDs come from the aside stream too (see `drawn_aside`)
+NODE_PROXIER = "system:node-proxier"
+KUBEADM_NODE_PROXIER = "kubeadm:node-proxier"
+
+
+def node_proxier_policy() -> list[dict]:
+    """ClusterRole system:node-proxier (bootstrappolicy/policy.go ClusterRoles: services and endpoints, nodes,
+    events, endpointslices, servicecidrs), its bootstrap binding to User system:kube-proxy, and the binding kubeadm's
+    kube-proxy addon adds for ServiceAccount kube-system/kube-proxy (cmd/kubeadm/app/phases/addons/proxy)."""
+    labels = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+    annotations = {"rbac.authorization.kubernetes.io/autoupdate": "true"}
+    rules = [{"apiGroups": [""], "resources": ["endpoints", "services"], "verbs": ["list", "watch"]},
+             {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]},
+             {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "patch", "update"]},
+             {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": ["list", "watch"]},
+             {"apiGroups": ["networking.k8s.io"], "resources": ["servicecidrs"], "verbs": ["list", "watch"]}]
+    ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NODE_PROXIER}
+    return [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": {"name": NODE_PROXIER, "labels": dict(labels), "annotations": dict(annotations)},
+         "rules": rules},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": NODE_PROXIER, "labels": dict(labels), "annotations": dict(annotations)},
+         "roleRef": dict(ref), "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User",
+                                             "name": "system:kube-proxy"}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": KUBEADM_NODE_PROXIER}, "roleRef": dict(ref),
+         "subjects": [{"kind": "ServiceAccount", "name": "kube-proxy", "namespace": "kube-system"}]},
+    ]
+
+
+def drawn_aside(obj: dict) -> bool:
+    """Whether a bootstrap object's UID comes from the aside stream (the controllers' and kube-proxy's identities,
+    added after the lessons were written: drawing them from the main stream would rename every pod)."""
+    name = obj["metadata"]["name"]
+    return name.startswith(SA_ROLE_PREFIX) or name in (NODE_PROXIER, KUBEADM_NODE_PROXIER)

@@ -17,6 +17,7 @@ from ..objects import (
     Randomness,
     deep_copy,
     generate_name,
+    parse_timestamp,
     selector_matches,
     timestamp,
 )
@@ -211,6 +212,8 @@ class Storage:
             obj["status"] = {"phase": "Pending"}
         elif res.kind == "PersistentVolume":
             obj.setdefault("status", {"phase": "Pending"})
+        elif res.kind == "Service":                 # svcStrategy.PrepareForCreate: an empty status
+            obj["status"] = {"loadBalancer": {}}
         elif res.kind == "PodDisruptionBudget":     # podDisruptionBudgetStrategy.PrepareForCreate: a zero status
             obj["status"] = {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0}
 
@@ -327,6 +330,9 @@ class Storage:
                 _, removed = self._remove(res, kv)
                 return obj, removed, "deleted"
             if grace_seconds < m.get("deletionGracePeriodSeconds", 0) or finalizers != (m.get("finalizers") or []):
+                if grace_seconds < m.get("deletionGracePeriodSeconds", 0):   # BeforeDelete: only shorter, from then
+                    m["deletionTimestamp"] = timestamp(parse_timestamp(m["deletionTimestamp"])
+                                                       - m["deletionGracePeriodSeconds"] + grace_seconds)
                 m["deletionGracePeriodSeconds"] = grace_seconds
                 m["finalizers"] = finalizers
                 new = self.etcd.put(kv.key, _stored(obj), expected_mod_revision=kv.mod_revision)

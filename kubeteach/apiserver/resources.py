@@ -65,6 +65,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim", "", "v1", True,
              ("pvc",), ("status",)),
     Resource("PersistentVolume", "persistentvolumes", "persistentvolume", "", "v1", False, ("pv",), ("status",)),
+    Resource("Service", "services", "service", "", "v1", True, ("svc",), ("status",)),
+    Resource("Endpoints", "endpoints", "endpoints", "", "v1", True, ("ep",)),
     Resource("Deployment", "deployments", "deployment", "apps", "v1", True, ("deploy",), ("status", "scale")),
     Resource("ReplicaSet", "replicasets", "replicaset", "apps", "v1", True, ("rs",), ("status", "scale")),
     # events.k8s.io/v1 Events are the core Events, stored once under /registry/events (eventsv1.py converts)
@@ -82,6 +84,8 @@ RESOURCES: tuple[Resource, ...] = (
     # scheduling.k8s.io: group priority 16600, after storage and before coordination (kube-apiserver's order)
     Resource("PriorityClass", "priorityclasses", "priorityclass", "scheduling.k8s.io", "v1", False, ("pc",)),
     Resource("Lease", "leases", "lease", "coordination.k8s.io", "v1", True),
+    # discovery.k8s.io: group priority 16200, after coordination
+    Resource("EndpointSlice", "endpointslices", "endpointslice", "discovery.k8s.io", "v1", True),
 )
 
 #: by plain resource name and by kind, the first in the table wins: `events` and `Event` are the core group's, as

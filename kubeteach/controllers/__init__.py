@@ -88,6 +88,8 @@ SERVICE_ACCOUNTS: dict[str, str] = {
     "pv-protection-controller": "pv-protection-controller",
     "attachdetach-controller": "attachdetach-controller",
     "disruption-controller": "disruption-controller",
+    "endpoints-controller": "endpoint-controller",
+    "endpointslice-controller": "endpointslice-controller",
 }
 
 #: (service account, actor) -> a client with that service account's credentials
@@ -111,6 +113,8 @@ class ControllerManager:
         "pv-protection-controller": "kubeteach.controllers.volume:PVProtectionController",
         "attachdetach-controller": "kubeteach.controllers.attachdetach:AttachDetachController",
         "disruption-controller": "kubeteach.controllers.disruption:DisruptionController",
+        "endpoints-controller": "kubeteach.controllers.endpoints:EndpointsController",
+        "endpointslice-controller": "kubeteach.controllers.endpointslice:EndpointSliceController",
         "csi-provisioner": "kubeteach.controllers.provisioner:CSIProvisioner",
         "csi-attacher": "kubeteach.controllers.attachdetach:CSIAttacher",
     }

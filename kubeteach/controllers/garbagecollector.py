@@ -21,7 +21,7 @@ from ..trace import narrative, phrase
 from . import Controller
 
 #: the resources whose ownerReferences the graph follows (Kubernetes: everything deletable and listable)
-WATCHED = ("deployments", "replicasets", "pods")
+WATCHED = ("deployments", "replicasets", "pods", "services", "endpointslices")
 
 
 @dataclass

@@ -8,11 +8,12 @@ parsed flags, its client, its output) in `context.py`, output formats in `printe
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..apiserver import APIError, Credentials, Request
+from ..apiserver.services import deprecation_warnings
 from ..client import Client
 from .commands import COMMANDS
 from .context import SHORT_VALUE, VALUE_FLAGS, Args, Context, parse, server_error
@@ -25,14 +26,18 @@ if TYPE_CHECKING:
 
 @dataclass
 class Result:
-    """What a kubectl run left: exit code, standard output and standard error."""
+    """What a kubectl run left: exit code, standard output and standard error (and the server's warnings, which
+    kubectl writes to stderr as each response arrives, so before the output printed from it)."""
 
     returncode: int
     stdout: str
     stderr: str
+    warnings: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
-        return (self.stdout + self.stderr).rstrip("\n")
+        """As a terminal shows it: the warnings, standard output, then the rest of standard error."""
+        rest = self.stderr[len(self.warnings):] if self.stderr.startswith(self.warnings) else self.stderr
+        return (self.warnings + self.stdout + rest).rstrip("\n")
 
     def __repr__(self) -> str:
         return str(self)
@@ -77,6 +82,7 @@ class Kubectl:
             argv = argv[1:]
         out: list[str] = []
         err: list[str] = []
+        warned: WarningWriter | None = None
         try:
             args = parse(logs_argv(argv))
             if not args.words:
@@ -91,6 +97,7 @@ class Kubectl:
             if name not in self.cluster.users:
                 raise KubectlError(f'auth info "{name}" does not exist')
             ctx = Context(self.cluster, self.client(name, args), args, out, err, name)
+            ctx.client.api = warned = WarningWriter(ctx.client.api, err)
             code = fn(ctx)
         except KubectlError as e:
             err.append(f"error: {e}\n")
@@ -98,7 +105,8 @@ class Kubectl:
         except APIError as e:
             err.append(server_error(e) + "\n")
             code = 1
-        return Result(code, "".join(out), "".join(err))
+        warnings = "".join(warned.err[:warned.leading]) if warned is not None else ""
+        return Result(code, "".join(out), "".join(err), warnings)
 
     def _context_user(self, context: str | None) -> str:
         """The user of the named (or current) context; contexts are named after their users."""
@@ -106,6 +114,36 @@ class Kubectl:
         if context and context not in self.cluster.users:
             raise KubectlError(f'context "{context}" does not exist')
         return name or "admin"
+
+
+class WarningWriter:
+    """The API server as kubectl's warning handler sees it: each response's `Warning` headers (here: the
+    deprecation warnings of the kind asked for) printed on stderr as `Warning: <text>`, each text once per run
+    (rest.NewWarningWriter with Deduplicate, as kubectl sets it up)."""
+
+    def __init__(self, api: Any, err: list[str]):
+        self.api, self.err = api, err
+        self.leading = 0        # how many of stderr's first lines are warnings (a terminal shows them first)
+
+    def handle(self, req: Request) -> Any:
+        try:
+            result = self.api.handle(req)
+        except APIError as e:
+            if e.code not in (401, 403):        # the filters refused it before the handler could warn
+                self._warn(req)
+            raise
+        self._warn(req)
+        return result
+
+    def _warn(self, req: Request) -> None:
+        for text in deprecation_warnings(req.resource.group, req.resource.kind):
+            if f"Warning: {text}\n" not in self.err:
+                self.err.append(f"Warning: {text}\n")
+                if len(self.err) == self.leading + 1:
+                    self.leading += 1
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.api, name)
 
 
 class Impersonating:
@@ -124,4 +162,4 @@ class Impersonating:
         return getattr(self.api, name)
 
 
-__all__ = ["SHORT_VALUE", "VALUE_FLAGS", "Impersonating", "Kubectl", "KubectlError", "Result", "parse"]
+__all__ = ["SHORT_VALUE", "VALUE_FLAGS", "Impersonating", "WarningWriter", "Kubectl", "KubectlError", "Result", "parse"]

@@ -20,6 +20,7 @@ from .describe_writer import LAST_APPLIED
 from .diff import diff
 from .edit import patch, scale, set_command
 from .explain import explain
+from .expose import expose
 from .generators import GENERATORS
 from .get import get
 from .labels import annotate, label
@@ -289,4 +290,5 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "logs": logs,
     "taint": taint, "run": run, "wait": wait, "diff": diff,
     "explain": explain, "api-resources": api_resources, "api-versions": api_versions, "version": version,
+    "expose": expose,
 }

@@ -37,7 +37,12 @@ VALUE_FLAGS = {"-f": "filename", "--filename": "filename", "-o": "output", "--ou
                "--restart": "restart", "--labels": "labels", "--env": "env", "--annotations": "annotations",
                "--image-pull-policy": "image-pull-policy", "--request-timeout": "request-timeout",
                "--min-available": "min-available", "--max-unavailable": "max-unavailable",
-               "--value": "value", "--description": "description", "--preemption-policy": "preemption-policy"}
+               "--value": "value", "--description": "description", "--preemption-policy": "preemption-policy",
+               # expose and create service
+               "--tcp": "tcp", "--clusterip": "clusterip", "--node-port": "node-port", "--name": "name",
+               "--target-port": "target-port", "--cluster-ip": "cluster-ip", "--protocol": "protocol",
+               "--session-affinity": "session-affinity", "--external-ip": "external-ip",
+               "--load-balancer-ip": "load-balancer-ip", "--external-name": "external-name"}
 BOOL_FLAGS = {"-A": "all-namespaces", "--all-namespaces": "all-namespaces", "-w": "watch", "--watch": "watch",
               "--show-labels": "show-labels", "--all": "all", "--force": "force", "--now": "now",
               "--raw": "raw", "--minify": "minify", "--ignore-not-found": "ignore-not-found",

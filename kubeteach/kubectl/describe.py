@@ -23,6 +23,7 @@ from .describe_writer import PrefixWriter, describe_events, print_annotations_mu
 from .manifests import KubectlError
 from .rbac import DESCRIBERS
 from .rollout import get_all_replica_sets
+from .services import describe_endpoint_slice, describe_endpoints, describe_service
 
 
 def search_events(ctx: Context, obj: dict, kind: str | None, uids: tuple[str, ...] = ()) -> list[dict]:
@@ -186,6 +187,13 @@ def describe_object(ctx: Context, res: Resource, obj: dict) -> str:
         return describe_node(obj, pods, lease, evs, now)
     if kind == "PriorityClass":
         return describe_priorityclass(obj, events(kind), now)
+    if kind == "Service":                     # its Endpoints lines come from the Service's EndpointSlices
+        owned = {"matchLabels": {"kubernetes.io/service-name": obj["metadata"]["name"]}}
+        slices = ctx.client.list("endpointslices", obj["metadata"]["namespace"], labelSelector=owned)["items"]
+        return describe_service(obj, slices, events(kind), now)
+    if kind in ("EndpointSlice", "Endpoints"):
+        fn = describe_endpoint_slice if kind == "EndpointSlice" else describe_endpoints
+        return fn(obj, events(kind), now)
     if kind in DESCRIBERS:                    # the RBAC describers show no events
         return DESCRIBERS[kind](obj)
     return describe_generic(obj, events(kind), now)

@@ -15,6 +15,7 @@ from ..apiserver.resources import BY_RESOURCE, RBAC, Resource, lookup
 from ..objects import deep_copy, parse_selector
 from . import printers
 from .context import Context, dry_run
+from .expose import create_service
 from .manifests import KubectlError
 
 VALID_RESOURCE_VERBS = ("*", "get", "delete", "list", "create", "update", "patch", "watch", "proxy",
@@ -282,6 +283,7 @@ GENERATORS: dict[str, Callable[[Context], int]] = {
     "clusterrolebinding": create_clusterrolebinding,
     "poddisruptionbudget": create_pdb, "pdb": create_pdb,
     "priorityclass": create_priorityclass, "pc": create_priorityclass,
+    "service": create_service, "svc": create_service,
 }
 
 __all__ = ["GENERATORS", "container_name", "create_clusterrolebinding", "create_deployment", "create_namespace",

@@ -11,6 +11,7 @@ import yaml
 from ..apiserver.resources import Resource
 from ..objects import get_condition, human_age, labels_string, parse_timestamp, selector_string
 from ..pods import is_pod_ready, is_restartable_init_container
+from .services import COLUMNS as SERVICE_COLUMNS
 
 
 def table(rows: list[list[str]]) -> str:
@@ -251,6 +252,7 @@ COLUMNS: dict[str, tuple[list[str], list[str], Callable[[dict, float, bool], lis
                              lambda o, now, w: [o["metadata"]["name"], *(str(o.get("spec", {}).get(k, "N/A"))
                                                                          for k in ("minAvailable", "maxUnavailable")),
                                                 str(o.get("status", {}).get("disruptionsAllowed", 0)), age(o, now)]),
+    **SERVICE_COLUMNS,          # services, endpoints, endpointslices (services.py)
 }
 
 
@@ -274,7 +276,11 @@ def print_table(res: Resource, objs: list[dict], now: float, wide: bool = False,
 
 
 class _Dumper(yaml.SafeDumper):
-    """Go's YAML style: keys sorted, strings that need quotes get double quotes (`resourceVersion: "26"`)."""
+    """Go's YAML style: keys sorted, strings that need quotes get double quotes (`resourceVersion: "26"`); a value
+    shared by two places prints twice, never as a YAML anchor and alias (Go's encoder has none)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:

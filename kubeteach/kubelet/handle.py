@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from ..client import Client, Informer, WorkQueue
     from ..events import EventRecorder
-    from ..loop import Entry
+    from ..loop import Entry, Loop
     from .cni import HostLocal
     from .runtime import Runtime
     from .status import PodRecord
@@ -46,11 +46,24 @@ class PodHandle(NodeHandle, Protocol):
     records: dict[str, PodRecord]          # the kubelet's memory of each pod, by UID
 
 
+class ProbeHandle(Protocol):
+    """What the runtime manager tells the prober (prober.py ProberManager): a container started, or changed."""
+
+    def container_started(self, uid: str, container: str) -> None:
+        """A new container runs: its probes start over, readiness at once."""
+
+    def changed(self, uid: str) -> None:
+        """A container of the pod exited, was signalled, or the pod is being deleted: the workers re-plan."""
+
+
 class RuntimeHandle(PodHandle, Protocol):
-    """Plus CRI and CNI (set when the kubelet starts) and the status manager's SetPodStatus."""
+    """Plus CRI and CNI (set when the kubelet starts), the prober, the loop (to cancel a planned probe) and the
+    status manager's SetPodStatus."""
 
     runtime: Runtime
     cni: HostLocal
+    prober: ProbeHandle
+    env: Loop
 
     def write_status(self, pod: dict, rec: PodRecord, terminal: bool = False) -> None:
         """statusManager.SetPodStatus: regenerate the pod's status, write it when it changed."""

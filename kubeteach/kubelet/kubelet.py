@@ -4,15 +4,16 @@ Pods arrive through a node-scoped informer (spec.nodeName = this node). `sync_po
 order, one step per loop entry: admission and the first status write; volumes (WaitForAttachAndMount); the
 sandbox (CRI RunPodSandbox, which runs CNI ADD); then per container the image (EnsureImageExists, the pull
 finishing on a timer), CRI CreateContainer and StartContainer. A pod with a deletionTimestamp is torn down
-(Killing, StopContainer, StopPodSandbox with CNI DEL, CSI unpublish/unstage) and then deleted for good.
+(killContainer: Killing, preStop, stop signal, SIGKILL at the deadline; then StopPodSandbox with CNI DEL, CSI
+unpublish/unstage) and, once its containers are gone, deleted for good.
 
 This file is kubelet.go's part (the pod workers, admission, SetPodStatus, termination); the sandbox and container
 steps are the runtime manager's (kuberuntime.py), volumes the volume manager's (volumes.py), the Lease and node
-status the node status manager's (nodestatus.py). Each of them sees this kubelet through a handle (handle.py).
+status the node status manager's (nodestatus.py), probes the prober's (prober.py), stopping a container
+termination.py's. Each of them sees this kubelet through a handle (handle.py); what a process does is apps.py's.
 
-Approximations: containers exit on SIGTERM at once; the pod worker's re-sync after a failed pull is 1 s (so
-ErrImagePull is seen before ImagePullBackOff); a readiness probe first succeeds at startedAt +
-initialDelaySeconds; init containers are not run.
+Approximation: the pod worker's re-sync after a failed pull is 1 s (so ErrImagePull is seen before
+ImagePullBackOff).
 """
 
 from __future__ import annotations
@@ -23,17 +24,20 @@ from ..client import APIError, Client, InformerFactory, OnNew, WorkQueue
 from ..events import EventRecorder
 from ..loop import Entry
 from ..objects import deep_copy, int_value, key_of, milli_value
-from ..pods import is_terminal, pod_requests
+from ..pods import is_restartable_init_container, is_terminal, pod_requests
 from ..trace import narrative
 from . import narratives  # noqa: F401  (registers the sentences)
+from .apps import access_line
 from .cni import HostLocal
 from .csi import CSINodePlugin
 from .images import ImageStore, Registry
-from .kuberuntime import RuntimeManager, container_ref
+from .kuberuntime import RuntimeManager, container_spec
 from .logs import read_logs
 from .nodestatus import NodeStatusManager
+from .prober import ProberManager
 from .runtime import Runtime
 from .status import ContainerRecord, PodRecord, generate_api_pod_status, status_summary
+from .termination import Terminator, kill_grace
 from .volumes import VolumeManager, claim_volumes
 
 if TYPE_CHECKING:
@@ -70,6 +74,8 @@ class Kubelet:
         self.volumes = VolumeManager(self, self.csi, bool(driver.get("attachRequired", True)), self.claims,
                                      self.attachments)
         self.runtime_manager = RuntimeManager(self, self.images)
+        self.terminator = Terminator(self, self.runtime_manager.container_exited, self.probes_changed)
+        self.prober = ProberManager(self, self.terminator.kill_container)
         self.heartbeat = NodeStatusManager(self, self.images.node_images, self.volumes.get_volumes_in_use)
         self.pods.add_handler(self._pod_added, self._pod_updated, self._pod_deleted)
         self.claims.add_handler(self.volumes.claim_changed, OnNew(self.volumes.claim_changed))
@@ -142,6 +148,7 @@ class Kubelet:
         """Status-only changes (our own writes among them) need no sync: podStorage.checkAndUpdatePod."""
         om, nm = old["metadata"], new["metadata"]
         if (old.get("spec") != new.get("spec") or om.get("deletionTimestamp") != nm.get("deletionTimestamp")
+                or om.get("deletionGracePeriodSeconds") != nm.get("deletionGracePeriodSeconds")
                 or om.get("uid") != nm.get("uid") or om.get("labels") != nm.get("labels")
                 or om.get("annotations") != nm.get("annotations")):
             self.queue.add(key_of(new))
@@ -156,6 +163,7 @@ class Kubelet:
             self.queue.add(key_of(pod))
 
     def _forget(self, rec: PodRecord) -> None:
+        self.prober.remove_pod(rec.uid)
         self.records.pop(rec.uid, None)
         if self.by_key.get(rec.key) == rec.uid:
             del self.by_key[rec.key]
@@ -234,6 +242,7 @@ class Kubelet:
         rec.admitted, rec.admitted_at = True, self.now
         for c in (pod["spec"].get("containers") or []) + (pod["spec"].get("initContainers") or []):
             rec.containers.setdefault(c["name"], ContainerRecord(c["name"]))
+        self.prober.add_pod(pod, rec)
         claims = [v for v, _ in claim_volumes(pod)]
         rec.volumes_ready = not claims
         self.record("kubelet-admit", key_of(pod), cpu=want["cpu"], cpu_used=used["cpu"],
@@ -273,6 +282,26 @@ class Kubelet:
             raise LookupError(f"failed to get container status {container_id!r}: container not found")
         return read_logs(ctr.logs, tail, timestamps)
 
+    def serve_request(self, pod_ip: str, port: int, source_ip: str, path: str = "/") -> tuple[int | None, str, str]:
+        """A connection to one of this node's pods, answered by its app now: (HTTP status or None, error as the
+        client sees it, pod key). "i/o timeout": no pod has that IP here (or the node is dark); "connection
+        refused": nothing listens on that port now. An answer appends an access-log line to the container's log."""
+        rec = next((r for r in self.records.values() if r.ip == pod_ip and r.sandbox_id
+                    and getattr(self.runtime.sandboxes.get(r.sandbox_id), "ready", False)), None)
+        if rec is None or not self.component.running:
+            return None, "i/o timeout", ""
+        for crec in rec.containers.values():
+            ctr = self.runtime.containers.get(crec.container_id) if crec.container_id else None
+            if ctr is None or not ctr.running or ctr.app is None or port not in ctr.app.ports:
+                continue
+            status, error = ctr.app.answer(port, path, self.now)
+            if status is None:
+                return None, error, rec.key
+            size = ctr.app.body_bytes(status, rec.key.split("/", 1)[-1])
+            ctr.logs.append((self.now, access_line(source_ip, self.now, path, status, size)))
+            return status, "", rec.key
+        return None, "connection refused", rec.key
+
     # --- faults (what faults.py may do to a node's containers) --------------------------------------------------
 
     def crash_container(self, pod_key: str, container: str | None = None, times: int = 1) -> str:
@@ -302,6 +331,7 @@ class Kubelet:
                 self.runtime.exit_container(ctr.id, self.now, 137)
                 crec.ready = False
                 killed.append(crec.name)
+        self.prober.changed(rec.uid)
         return killed
 
     # --- status -------------------------------------------------------------------------------------------------
@@ -333,21 +363,24 @@ class Kubelet:
 
     # --- termination --------------------------------------------------------------------------------------------
 
+    def probes_changed(self, uid: str) -> None:
+        """A container was signalled: the prober re-plans (a closed listener fails readiness)."""
+        self.prober.changed(uid)
+
     def sync_terminating_pod(self, pod: dict, rec: PodRecord) -> None:
-        """Graceful deletion, one step per entry: kill containers, stop the sandbox, unmount, delete."""
-        if not rec.terminating:
-            grace = int(pod["metadata"].get("deletionGracePeriodSeconds") or 0)
-            stopped = []
-            for crec in self._termination_order(pod, rec):
-                crec.pulling, crec.waiting, crec.ready = False, None, False
-                ctr = self.runtime.containers.get(crec.container_id) if crec.container_id else None
-                if ctr is not None and ctr.running:
-                    self.recorder.event(pod, "Normal", "Killing", f"Stopping container {crec.name}",
-                                        container_ref(pod, crec.name))
-                    self.runtime.stop_container(ctr.id, self.now, grace)
-                    stopped.append(crec.name)
+        """Graceful deletion, one step per entry: kill containers and wait for them, stop the sandbox, unmount,
+        delete. Liveness and startup workers stop; readiness keeps probing while the containers stop."""
+        grace = kill_grace(pod)
+        if not rec.terminating or (rec.terminating == "killing" and grace < rec.grace):
+            self._kill_pod(pod, rec, grace, again=bool(rec.terminating))
+        if rec.terminating == "killing":
+            self.terminator.wake(rec.uid)
+            if any(getattr(self.runtime.containers.get(c.container_id), "running", False)
+                   for c in rec.containers.values() if c.container_id):
+                return                      # each exit (PLEG) brings the pod back here
             rec.terminating = "killed"
-            self.record("kubelet-kill", rec.key, containers=stopped, grace=grace)
+            for crec in rec.containers.values():
+                crec.ready = False
             if rec.admitted:
                 self.write_status(pod, rec, terminal=True)
             self.queue.add(rec.key)
@@ -374,6 +407,23 @@ class Kubelet:
                 self.client.delete("pods", m["namespace"], m["name"], gracePeriodSeconds=0, uid=rec.uid)
             except APIError:
                 self._forget(rec)
+
+    def _kill_pod(self, pod: dict, rec: PodRecord, grace: int, again: bool) -> None:
+        """killPodWithSyncResult: kill every running container at once (a sidecar waits for its turn); `again`: a
+        second delete shortened the grace, so the pod worker kills again with it (Killing, preStop, deadline)."""
+        running = []
+        for crec in self._termination_order(pod, rec):
+            crec.pulling, crec.waiting = False, None
+            ctr = self.runtime.containers.get(crec.container_id) if crec.container_id else None
+            if ctr is not None and ctr.running:
+                running.append(crec)
+        rec.terminating, rec.grace = "killing", grace
+        self.record("kubelet-kill", rec.key, containers=[c.name for c in running], grace=grace, again=again)
+        self.prober.changed(rec.uid)
+        order = [c.name for c in running]
+        for i, crec in enumerate(running):
+            after = tuple(order[:i]) if is_restartable_init_container(container_spec(pod, crec.name)[0]) else ()
+            self.terminator.kill_container(pod, rec, crec, grace, f"Stopping container {crec.name}", after, again)
 
     @staticmethod
     def _termination_order(pod: dict, rec: PodRecord) -> list[ContainerRecord]:

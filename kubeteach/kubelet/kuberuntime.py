@@ -3,8 +3,9 @@
 kuberuntime_manager.go computePodActions decides what to start or restart; kuberuntime_sandbox.go
 createPodSandbox runs CRI RunPodSandbox (which runs CNI ADD); kuberuntime_container.go startContainer ensures the
 image (images/image_manager.go EnsureImageExists, the pull finishing on a timer), then CRI CreateContainer and
-StartContainer. Crash-loop and image-pull back-offs live here; PLEG's exits and the prober's first readiness
-success arrive as loop entries. The manager sees the kubelet through a `RuntimeHandle`, not the Kubelet class.
+StartContainer. Crash-loop and image-pull back-offs live here; PLEG's exits arrive as loop entries. Each started
+container gets its app (apps.py); the prober (prober.py) hears of starts and exits. The manager sees the kubelet
+through a `RuntimeHandle`, not the Kubelet class.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..objects import go_duration
 from ..pods import is_restartable_init_container
+from .apps import app_for, startup_line
 from .backoff import EPSILON, Backoff
 from .images import ImageStore, Pull, default_pull_policy, parse_image, pulled_message
 from .logs import exit_line, startup_lines
@@ -279,17 +281,18 @@ class RuntimeManager:
         k.record("kubelet-create", rec.key, container=spec["name"], image=ref.full, id=ctr.id)
         k.recorder.event(pod, "Normal", "Created", "Container created", container_ref(pod, spec["name"]))
         k.runtime.start_container(ctr.id, k.now)
-        ctr.logs.extend(startup_lines(ref.repository, ref.tag, k.now))
+        ctr.app = app_for(spec, ref.repository, ref.tag, k.now)
+        ctr.logs.extend(startup_lines(ref.repository, ref.tag, k.now) + startup_line(ctr.app, k.now))
         crec.container_id, crec.waiting, crec.restart_due = ctr.id, None, None
-        probe = spec.get("readinessProbe")
-        crec.ready = probe is None
+        probe = "startup" if spec.get("startupProbe") else "readiness" if spec.get("readinessProbe") else ""
+        crec.started = spec.get("startupProbe") is None
+        crec.ready = crec.started and spec.get("readinessProbe") is None
         k.record("kubelet-start", rec.key, container=spec["name"], image=ref.full, id=ctr.id,
-                 restarts=crec.restart_count, probe=probe is not None)
+                 restarts=crec.restart_count, probe=probe)
         k.recorder.event(pod, "Normal", "Started", "Container started", container_ref(pod, spec["name"]))
-        if probe is not None:
-            delay = float(probe.get("initialDelaySeconds", 0) or 0)
-            k.schedule(delay, self, "probe_ready", rec.uid, spec["name"], ctr.id, delay,
-                       label=f"readiness probe {spec['name']}")
+        k.prober.container_started(rec.uid, spec["name"])
+        if ctr.app.crash_after is not None:
+            k.schedule(ctr.app.crash_after, self, "app_exits", rec.uid, ctr.id, 1, label=f"{spec['name']} crashes")
         if crec.crashes_pending > 0:
             k.schedule(0.0, self, "container_exited", rec.uid, ctr.id, 1, label=f"crash {spec['name']}")
         elif container_spec(pod, spec["name"])[1] and not is_restartable_init_container(spec):
@@ -297,20 +300,12 @@ class RuntimeManager:
             k.schedule(seconds, self, "container_exited", rec.uid, ctr.id, code, False,
                        label=f"init container {spec['name']} exits")
 
-    def probe_ready(self, uid: str, name: str, container_id: str, delay: float) -> None:
-        """The readiness probe's first success (probes succeed unless a fault says otherwise)."""
-        k = self.kubelet
-        rec = k.records.get(uid)
-        if rec is None or rec.terminating or rec.containers[name].container_id != container_id:
-            return
-        ctr = k.runtime.containers.get(container_id)
-        if ctr is None or not ctr.running:
-            return
-        rec.containers[name].ready = True
-        k.record("kubelet-probe", rec.key, container=name, delay=delay)
-        pod = k.pods.get(rec.key)
-        if pod is not None:
-            k.write_status(pod, rec)
+    def app_exits(self, uid: str, container_id: str, exit_code: int) -> None:
+        """The app ends by itself (the demo app's CRASH_AFTER_SECONDS): its last line, then PLEG sees the exit."""
+        ctr = self.kubelet.runtime.containers.get(container_id)
+        if ctr is not None and ctr.running:
+            ctr.logs.append((self.kubelet.now, f"demo-app: CRASH_AFTER_SECONDS reached, exiting with code {exit_code}"))
+        self.container_exited(uid, container_id, exit_code, False)
 
     def container_exited(self, uid: str, container_id: str, exit_code: int, fault: bool = True) -> None:
         """The process ended (PLEG notices): record why, write the status, and let sync_pod decide on a restart.
@@ -330,7 +325,9 @@ class RuntimeManager:
         if crec.crashes_pending > 0:
             crec.crashes_pending -= 1
         k.record("kubelet-exited", rec.key, container=ctr.name, code=exit_code, reason=ctr.reason)
+        k.prober.changed(uid)
         pod = k.pods.get(rec.key)
         if pod is not None:
-            k.write_status(pod, rec)
+            if not rec.terminating:         # a terminating pod's status is written once its containers are gone
+                k.write_status(pod, rec)
             k.queue.add(rec.key)

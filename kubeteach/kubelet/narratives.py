@@ -41,7 +41,7 @@ def _pull(f: dict) -> str:
 
 def _start(f: dict) -> str:
     restart = f" (restart #{f['restarts']})" if f["restarts"] else ""
-    ready = "; Ready waits for the readiness probe" if f["probe"] else "; no readiness probe, so it is ready"
+    ready = f"; Ready waits for the {f['probe']} probe" if f["probe"] else "; no readiness probe, so it is ready"
     return f"CRI StartContainer {f['container']} ({f['id'][:12]}): running{restart}{ready}"
 
 
@@ -67,14 +67,12 @@ narrative({
     "kubelet-create": lambda f: (f"CRI CreateContainer {f['container']} ({f['image']}) in the pod's sandbox -> "
                                  f"container {f['id'][:12]}"),
     "kubelet-start": _start,
-    "kubelet-probe": lambda f: (f"readiness probe of {f['container']} in {f['object']} succeeded "
-                                f"(initialDelaySeconds {f['delay']:g}): container ready"),
     "kubelet-exited": "container {container} of {object} exited with code {code} ({reason})",
     "kubelet-crashloop": lambda f: (f"container {f['container']} of {f['object']} crashed again: CrashLoopBackOff, "
                                     f"restart in {go_duration(f['delay'])} at {f['due']:.3f}s (10s doubling to 300s)"),
-    "kubelet-kill": lambda f: (f"{f['object']} is being deleted: CRI StopContainer "
+    "kubelet-kill": lambda f: (f"{f['object']} is being deleted{' again, sooner' if f.get('again') else ''}: killContainer "
                                f"{', '.join(f['containers']) or '(none running)'} with grace period {f['grace']}s "
-                               "(SIGTERM; they exit at once)"),
+                               "(Killing, preStop, stop signal, SIGKILL at the deadline)"),
     "kubelet-stop-sandbox": lambda f: (f"CRI StopPodSandbox for {f['object']} -> CNI DEL released "
                                        f"{', '.join(f['released']) or 'no address'} back to {f['cidr']}"),
     "kubelet-delete": ("{object}: containers stopped, sandbox gone, volumes unmounted: DELETE with "

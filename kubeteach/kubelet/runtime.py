@@ -8,6 +8,7 @@ StopPodSandbox runs CNI DEL. Containers go CREATED -> RUNNING -> EXITED; contain
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..objects import Randomness
 from .cni import CNIError, HostLocal, add_error
@@ -46,6 +47,7 @@ class Container:
     exit_code: int | None = None
     reason: str = ""
     logs: list[tuple[float, str]] = field(default_factory=list)   # (virtual time, line) the process wrote
+    app: Any = None      # what the process does (apps.App): listens, answers, reacts to its stop signal
 
     @property
     def running(self) -> bool:

@@ -28,6 +28,8 @@ class ContainerRecord:
     ready: bool = False
     crashes_pending: int = 0
     restart_due: float | None = None  # a back-off restart already scheduled for this time
+    started: bool = False             # the startup probe passed (or there is none) for the current container
+    stopping: str = ""                # the container ID a kill is under way for (preStop, stop signal)
 
 
 @dataclass
@@ -45,7 +47,8 @@ class PodRecord:
     ip: str = ""
     containers: dict[str, ContainerRecord] = field(default_factory=dict)
     transitions: dict[str, tuple[str, str]] = field(default_factory=dict)  # condition -> (status, time)
-    terminating: str = ""              # "", "killed", "sandbox", "volumes", "deleted"
+    terminating: str = ""              # "", "killing", "killed", "sandbox", "volumes", "deleted"
+    grace: int = 0                     # the grace period the containers are being killed with
     waiting_since: float | None = None
     mount_failures: int = 0
 
@@ -75,9 +78,9 @@ def terminated(ctr: Container) -> dict:
 
 
 def container_statuses(pod: dict, rec: PodRecord, runtime: Runtime, init: bool = False) -> list[dict]:
-    """status.containerStatuses (or, `init`, initContainerStatuses), in spec order. `started` is the container
-    running (no startup probes here); an init container is ready once it exited 0, a sidecar when it runs and its
-    readiness probe (if any) passed (prober_manager.go UpdatePodStatus)."""
+    """status.containerStatuses (or, `init`, initContainerStatuses), in spec order. `started`: running and the
+    startup probe (if any) passed; an init container is ready once it exited 0, a sidecar or regular container
+    when it has started and its readiness probe (if any) passed (prober_manager.go UpdatePodStatus)."""
     out = []
     default_waiting = "PodInitializing" if pod["spec"].get("initContainers") else "ContainerCreating"
     for spec in pod["spec"].get("initContainers" if init else "containers") or []:
@@ -88,13 +91,13 @@ def container_statuses(pod: dict, rec: PodRecord, runtime: Runtime, init: bool =
         if init and not is_restartable_init_container(spec):
             ready = "terminated" in state and state["terminated"]["exitCode"] == 0
         else:
-            ready = bool(crec.ready and running)
+            ready = bool(crec.ready and crec.started and running)
         status = {"name": spec["name"], "state": state, "lastState": last, "ready": ready,
                   "restartCount": crec.restart_count,
                   "image": ctr.image if ctr else spec.get("image", ""), "imageID": ctr.image_id if ctr else ""}
         if ctr is not None:
             status["containerID"] = f"containerd://{ctr.id}"
-        status["started"] = running
+        status["started"] = running and crec.started
         if ctr is not None and spec.get("volumeMounts"):
             status["volumeMounts"] = volume_mount_statuses(spec)
         out.append(status)
@@ -227,7 +230,7 @@ def pod_conditions(pod: dict, rec: PodRecord, statuses: list[dict], phase: str, 
                    init_statuses: list[dict] = ()) -> list[dict]:
     """The five conditions in the order generateAPIPodStatus writes them. ContainersReady counts the sidecars
     (restartable init containers) before the regular containers."""
-    sandbox_ready = bool(rec.sandbox_id and rec.ip and not rec.terminating)
+    sandbox_ready = bool(rec.sandbox_id and rec.ip and rec.terminating in ("", "killing"))
     init_status, init_reason, init_message = initialized(pod, statuses, init_statuses, phase)
     conds = [_condition(rec, pod, "PodReadyToStartContainers", "True" if sandbox_ready else "False", now),
              _condition(rec, pod, "Initialized", init_status, now, init_reason, init_message)]

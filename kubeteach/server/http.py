@@ -27,6 +27,7 @@ from ..apiserver.decoding import loads
 from ..apiserver.errors import bad_request
 from ..apiserver.fields import parse_field_selector
 from ..apiserver.resources import Resource
+from ..apiserver.services import deprecation_warnings
 from ..kubectl.manifests import YAMLToJSONError, load_yaml, yaml_problem
 from ..objects import parse_selector
 from . import discovery, openapiv2, protobuf
@@ -34,6 +35,7 @@ from .backend import Backend, in_worker
 from .logstream import serve_log_follow
 from .requestinfo import (
     REVIEWS,
+    WARNINGS,
     Route,
     actor,
     credentials,
@@ -104,15 +106,19 @@ class API:
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         try:
-            return await self.serve(request)
+            response = await self.serve(request)
         except APIError as err:
-            return negotiated(request, err.code, status_body(err))
+            response = negotiated(request, err.code, status_body(err))
         except (ConnectionError, asyncio.CancelledError):
             raise
         except Exception:                                   # noqa: BLE001 - a bug answers as a Go panic does
             sys.stderr.write(f"E {request.method} {request.path_qs}:\n{traceback.format_exc()}")
             # apiserver/pkg/server/filters/wrap.go WithPanicRecovery
             return text_response(500, "This request caused apiserver to panic. Look in the logs for details.\n")
+        if request.get(WARNINGS) and response.status not in (401, 403) and not response.prepared:
+            for text in request[WARNINGS]:      # the warning recorder's header: code 299, agent "-"
+                response.headers.add("Warning", f'299 - "{text}"')
+        return response
 
     # --- request parts ----------------------------------------------------------------------------------------
 
@@ -222,6 +228,7 @@ class API:
         if verb is None:
             raise generic_error(405)
         res = r.resource
+        request[WARNINGS] = deprecation_warnings(res.group, res.kind)
         params: dict[str, Any] = {}
         fields: list = []
         body: Any = None

@@ -25,6 +25,8 @@ ITEM_VERBS = {"GET": "get", "HEAD": "get", "PUT": "update", "PATCH": "patch", "D
 COLLECTION_VERBS = {"GET": "list", "HEAD": "list", "POST": "create", "DELETE": "deletecollection"}
 SUBRESOURCE_VERBS = {"GET": "get", "HEAD": "get", "PUT": "update", "PATCH": "patch", "POST": "create"}
 IMPERSONATE_EXTRA = "impersonate-extra-"
+#: the request's `Warning` header texts (its kind's deprecation warnings), set by the resource handler
+WARNINGS = web.RequestKey("warnings", list)
 #: the review endpoints: POSTed, answered from the request's own user, never stored
 REVIEWS = {r.path(): r for r in REVIEW_RESOURCES.values()}
 

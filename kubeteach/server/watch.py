@@ -53,6 +53,8 @@ async def serve_watch(server: Backend, pool: ThreadPoolExecutor, request: web.Ba
     try:
         resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
         resp.enable_chunked_encoding()
+        for text in request.get(requestinfo.WARNINGS) or ():         # a watch carries its deprecation warnings too
+            resp.headers.add("Warning", f'299 - "{text}"')
         await resp.prepare(request)
         deadline = loop.time() + (timeout if timeout else WATCH_TIMEOUT)
         while not server.stopping.is_set():

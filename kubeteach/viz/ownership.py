@@ -1,7 +1,10 @@
-"""The ownership graph: Deployment → ReplicaSets → Pods → Nodes, plus PVC → PV and VolumeAttachment → PV, Node.
+"""The ownership graph: Deployment → ReplicaSets → Pods → Nodes, plus PVC → PV and VolumeAttachment → PV, Node,
+and Service → EndpointSlices → Pods.
 
 Edges come from metadata.ownerReferences (the links the garbage collector follows), spec.nodeName (the
-scheduler's binding), claimName and volumeName. Each box shows what a learner should read, the way kubectl shows
+scheduler's binding), claimName and volumeName, and an EndpointSlice's endpoints[].targetRef (dashed, labelled
+with the endpoint's conditions: a reference, not ownership). The `kubernetes` Service of `default` and its
+EndpointSlice, which every cluster has, are left out unless `kubernetes_service=True`. Each box shows what a learner should read, the way kubectl shows
 it. Graph node ids are `Kind/namespace/name` (`Kind/name` for cluster-scoped kinds), added in sorted order, so
 the DOT text is the same on every run.
 """
@@ -17,14 +20,17 @@ from ..objects import get_condition
 from .render import Graph, dot_label, plural
 
 #: the kinds drawn, in the order they are added to the graph (and counted in the summary)
-KINDS = ("Deployment", "ReplicaSet", "Pod", "PersistentVolumeClaim", "PersistentVolume", "VolumeAttachment",
-         "Node")
-SUMMARY_WORDS = {"Deployment": "deployment", "ReplicaSet": "replicaset", "Pod": "pod",
+KINDS = ("Deployment", "ReplicaSet", "Service", "EndpointSlice", "Pod", "PersistentVolumeClaim", "PersistentVolume",
+         "VolumeAttachment", "Node")
+SUMMARY_WORDS = {"Deployment": "deployment", "ReplicaSet": "replicaset", "Service": "service",
+                 "EndpointSlice": "endpointslice", "Pod": "pod",
                  "PersistentVolumeClaim": "pvc", "PersistentVolume": "pv", "VolumeAttachment": "volumeattachment",
                  "Node": "node"}
 STYLES: dict[str, dict[str, str]] = {
     "Deployment": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dbe9f6"},
     "ReplicaSet": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e4f1e1"},
+    "Service": {"shape": "box", "style": "rounded,filled", "fillcolor": "#d7f0ef"},
+    "EndpointSlice": {"shape": "note", "style": "filled", "fillcolor": "#e9f5f4"},
     "Pod": {"shape": "box", "style": "rounded,filled", "fillcolor": "#fdf1d8"},
     "PersistentVolumeClaim": {"shape": "box", "style": "filled", "fillcolor": "#efe3f4"},
     "PersistentVolume": {"shape": "cylinder", "style": "filled", "fillcolor": "#efe3f4"},
@@ -34,6 +40,9 @@ STYLES: dict[str, dict[str, str]] = {
 }
 CHANGED = {"color": "#d62728", "penwidth": "2.5"}
 REVISION = "deployment.kubernetes.io/revision"
+SERVICE_NAME = "kubernetes.io/service-name"
+#: an EndpointSlice → Pod edge (endpoints[].targetRef: a reference, not an owner)
+ENDPOINT_EDGE = {"style": "dashed", "color": "#1f9e96", "arrowhead": "open"}
 
 
 @dataclass
@@ -166,6 +175,20 @@ def label(obj: dict) -> str:
         return dot_label(f"Pod {name}", pod_status_text(obj), f"IP {ip}" if ip else "no IP yet")
     if kind == "Node":
         return dot_label(f"Node {name}", node_status_text(obj), f"podCIDR {spec.get('podCIDR', '-')}")
+    if kind == "Service":
+        ports = ", ".join(f"{p.get('port')}→{p.get('targetPort', p.get('port'))}/{p.get('protocol', 'TCP')}"
+                          for p in spec.get("ports") or []) or "no ports"
+        selector = ",".join(f"{k}={v}" for k, v in sorted((spec.get("selector") or {}).items())) or "no selector"
+        return dot_label(f"Service {name}", f"{spec.get('type', 'ClusterIP')} {spec.get('clusterIP', '-')}", ports,
+                         selector)
+    if kind == "EndpointSlice":
+        endpoints = obj.get("endpoints") or []
+        counts = Counter(c for ep in endpoints for c in ("ready", "serving", "terminating")
+                         if (ep.get("conditions") or {}).get(c))
+        ports = ", ".join(f"{p.get('port', '*')}/{p.get('protocol', 'TCP')}" for p in obj.get("ports") or [])
+        return dot_label(f"EndpointSlice {_short(name)}", plural(len(endpoints), "endpoint") + ": " +
+                         ", ".join(f"{counts[c]} {c}" for c in ("ready", "serving", "terminating")),
+                         f"ports {ports or '<unset>'}")
     if kind == "PersistentVolumeClaim":
         size = (spec.get("resources") or {}).get("requests", {}).get("storage", "-")
         return dot_label(f"PVC {name}", status.get("phase", "Pending"), f"requests {size}")
@@ -207,17 +230,21 @@ def _fold_pods(pods: list[Item], owner_of: dict[str, str], max_pods: int) -> tup
 
 
 def ownership_graph(source: Any, since: int | None = None, max_pods: int = 12, namespace: str | None = "default",
-                    max_nodes: int = 12) -> Graph:
-    """Deployment → ReplicaSets → Pods → Nodes (and volumes) of a Cluster or a list of objects, as a Digraph.
+                    max_nodes: int = 12, kubernetes_service: bool = False) -> Graph:
+    """Deployment → ReplicaSets → Pods → Nodes (and volumes, and Service → EndpointSlices → Pods) of a Cluster or a
+    list of objects, as a Digraph.
 
     `since` (an etcd revision) outlines objects written after it in red, and, for a Cluster, draws the objects
     deleted after it dashed. Past `max_pods` pods, each owner's extra pods fold into one `+N more` box; past
-    `max_nodes` nodes, only the nodes that drawn pods run on are shown.
+    `max_nodes` nodes, only the nodes that drawn pods run on are shown. `kubernetes_service=True` draws the
+    `kubernetes` Service of `default` and its EndpointSlice too.
     """
     is_cluster = hasattr(source, "etcd")
     items = _items_from_cluster(source, namespace) if is_cluster else _items_from_objects(source, namespace)
+    items = [it for it in items if kubernetes_service or not _is_kubernetes_service(it.obj)]
     present = {it.id for it in items}
     deleted = _deleted_since(source, since, namespace, present) if is_cluster and since is not None else []
+    deleted = [it for it in deleted if kubernetes_service or not _is_kubernetes_service(it.obj)]
     everything = sorted(items + deleted, key=_kind_rank)
     by_uid = {it.obj["metadata"]["uid"]: it.id for it in everything if it.obj.get("metadata", {}).get("uid")}
     by_name = {(it.kind, it.namespace, it.name): it.id for it in everything}
@@ -295,6 +322,8 @@ def ownership_graph(source: Any, since: int | None = None, max_pods: int = 12, n
             target = by_name.get(("PersistentVolume", "", (spec.get("source") or {}).get("persistentVolumeName")))
             if target in ids:
                 edges.append((it.id, target, style))
+        if it.kind == "EndpointSlice":
+            edges.extend(_endpoint_edges(it, by_uid, by_name, ids, fold_ids, owner_of, style))
     for owner, group in folded.items():
         if owner in ids:
             edges.append((owner, fold_ids[owner], {}))
@@ -308,6 +337,41 @@ def ownership_graph(source: Any, since: int | None = None, max_pods: int = 12, n
     changed = sum(1 for it in items if since is not None and it.rv > since)
     g.set_summary(_summary(items, since, changed, len(deleted), sum(len(v) for v in folded.values())))
     return g
+
+
+def _is_kubernetes_service(obj: dict) -> bool:
+    """The `kubernetes` Service of `default` or its EndpointSlice (the API server's own, in every cluster)."""
+    m = obj.get("metadata") or {}
+    if m.get("namespace") != "default":
+        return False
+    if obj.get("kind") == "Service":
+        return m.get("name") == "kubernetes"
+    return obj.get("kind") == "EndpointSlice" and (m.get("labels") or {}).get(SERVICE_NAME) == "kubernetes"
+
+
+def endpoint_conditions(endpoint: dict) -> str:
+    """An endpoint's conditions as an edge label: those that are true (`ready, serving`), or `not ready`."""
+    conditions = endpoint.get("conditions") or {}
+    return ", ".join(c for c in ("ready", "serving", "terminating") if conditions.get(c)) or "not ready"
+
+
+def _endpoint_edges(it: Item, by_uid: dict[str, str], by_name: dict[tuple[str, str, str], str], ids: set[str],
+                    fold_ids: dict[str, str], owner_of: dict[str, str], style: dict[str, str]
+                    ) -> list[tuple[str, str, dict[str, str]]]:
+    """EndpointSlice → Pod edges from endpoints[].targetRef; a pod folded into a `+N more` box counts on its box."""
+    out, folded = [], Counter()
+    for ep in it.obj.get("endpoints") or []:
+        ref = ep.get("targetRef") or {}
+        if ref.get("kind") != "Pod":
+            continue
+        target = by_uid.get(ref.get("uid", "")) or by_name.get(("Pod", ref.get("namespace") or it.namespace,
+                                                                ref.get("name")))
+        if target in ids:
+            out.append((it.id, target, {**ENDPOINT_EDGE, **style, "label": endpoint_conditions(ep)}))
+        elif target and owner_of.get(target, "") in fold_ids:
+            folded[fold_ids[owner_of[target]]] += 1
+    out.extend((it.id, box, {**ENDPOINT_EDGE, **style, "label": f"×{n}"}) for box, n in sorted(folded.items()))
+    return out
 
 
 def _fold_node(g: Graph, ident: str, group: list[Item], since: int | None) -> None:

@@ -29,6 +29,7 @@ from .pods import _pod
 from .policy import pod_disruption_budget, pod_disruption_budget_status
 from .priorityclass import priority_class, priority_class_update
 from .rbac import rbac_binding, rbac_rules
+from .services import endpoint_slice, endpoints, service, service_update
 from .storage import storage_class, volume_attachment
 from .volume import pv_spec, pvc_spec
 
@@ -63,7 +64,8 @@ def _create(kind: str, obj: dict) -> Errs:
         "VolumeAttachment": volume_attachment, "Lease": lease, "PriorityClass": priority_class,
         "ServiceAccount": lambda o: object_meta(meta, name_subdomain),
         "PersistentVolumeClaim": lambda o: object_meta(meta, name_subdomain) + pvc_spec(spec),
-        "PersistentVolume": lambda o: object_meta(meta, name_subdomain) + pv_spec(spec)}
+        "PersistentVolume": lambda o: object_meta(meta, name_subdomain) + pv_spec(spec),
+        "Service": service, "Endpoints": endpoints, "EndpointSlice": endpoint_slice}
     return simple[kind](obj) if kind in simple else object_meta(meta, name_subdomain)
 
 
@@ -79,8 +81,10 @@ def _update(kind: str, obj: dict, old: dict) -> Errs:
         return errs
     if kind == "Pod":   # ValidatePodUpdate (its spec-immutability diff is not reproduced)
         return mu + _pod(obj)
-    if kind in ("ServiceAccount", "PersistentVolumeClaim"):
+    if kind in ("ServiceAccount", "PersistentVolumeClaim", "Endpoints", "EndpointSlice"):
         return mu + _create(kind, obj)
+    if kind == "Service":
+        return mu + service_update(obj, old)
     if kind == "Namespace":
         return mu
     if kind == "PriorityClass":
