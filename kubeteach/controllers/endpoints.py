@@ -7,19 +7,17 @@ by sorting subsets by their ports and addresses by IP; the 1000-address truncati
 
 from __future__ import annotations
 
-from ..client import APIError, OnNew
+from ..client import APIError
 from ..objects import deep_copy, key_of, split_key
 from ..pods import is_pod_ready
 from ..trace import narrative, plural
-from . import Controller
 from .endpointutil import (
     LAST_CHANGE_TRIGGER_TIME,
-    TriggerTimeTracker,
+    ServicePodsController,
     find_port,
     pod_ipv4,
     rfc3339_nano,
     service_selects,
-    services_to_update_on_pod_change,
     should_pod_be_in_endpoints,
     should_set_hostname,
 )
@@ -29,31 +27,15 @@ MANAGED_BY = "endpoint-controller"
 HEADLESS_LABEL = "service.kubernetes.io/headless"
 
 
-class EndpointsController(Controller):
+class EndpointsController(ServicePodsController):
     """endpoints-controller: the v1 Endpoints of every selector Service."""
 
     name = "endpoints-controller"
-    primary = "services"
 
     def __init__(self, env, client, factory, config):
         super().__init__(env, client, factory, config)
-        self.service_informer = factory.informer("services")
-        self.pod_informer = factory.informer("pods")
         self.endpoints_informer = factory.informer("endpoints")
-        self.triggers = TriggerTimeTracker()
-        self.service_informer.add_handler(self.enqueue, OnNew(self.enqueue), self.enqueue)
-        self.pod_informer.add_handler(self._pod_added, self._pod_updated, self._pod_added)
         self.endpoints_informer.add_handler(None, None, self._endpoints_deleted)
-
-    def _pod_added(self, pod: dict) -> None:
-        for svc in self.service_informer.list(pod["metadata"]["namespace"]):
-            if service_selects(svc, pod["metadata"].get("labels") or {}):
-                self.enqueue(svc)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        for svc in services_to_update_on_pod_change(self.service_informer.list(new["metadata"]["namespace"]),
-                                                    old, new):
-            self.enqueue(svc)
 
     def _endpoints_deleted(self, ep: dict) -> None:
         """onEndpointsDelete: an Endpoints object of a selector Service deleted by someone is written again."""

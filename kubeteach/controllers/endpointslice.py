@@ -15,15 +15,13 @@ from ..client import APIError, OnNew
 from ..objects import deep_copy, key_of, new_controller_ref
 from ..pods import is_pod_ready
 from ..trace import narrative, plural
-from . import Controller
 from .endpointutil import (
     LAST_CHANGE_TRIGGER_TIME,
-    TriggerTimeTracker,
+    ServicePodsController,
     find_port,
     pod_ipv4,
     rfc3339_nano,
     service_selects,
-    services_to_update_on_pod_change,
     should_pod_be_in_endpoints,
     should_set_hostname,
 )
@@ -76,39 +74,21 @@ def endpoint_changes(old: list[dict], new: list[dict]) -> list[str]:
     return out
 
 
-class EndpointSliceController(Controller):
+class EndpointSliceController(ServicePodsController):
     """endpointslice-controller: the EndpointSlices of every selector Service."""
 
     name = "endpointslice-controller"
-    primary = "services"
 
     def __init__(self, env, client, factory, config):
         super().__init__(env, client, factory, config)
-        self.service_informer = factory.informer("services")
-        self.pod_informer = factory.informer("pods")
         self.node_informer = factory.informer("nodes")
         self.slice_informer = factory.informer("endpointslices")
         self.slice_informer.add_index("service", slice_service_key)
-        self.triggers = TriggerTimeTracker()
         self.generations: dict[str, int] = {}        # endpointSliceTracker: slice UID → generation we wrote
         self._writing = ""                           # the Service whose slices this sync is writing
-        self.service_informer.add_handler(self.enqueue, OnNew(self.enqueue), self.enqueue)
-        self.pod_informer.add_handler(self._pod_added, self._pod_updated, self._pod_added)
         self.slice_informer.add_handler(self._slice_changed, OnNew(self._slice_changed), self._slice_deleted)
 
     # --- event handlers ----------------------------------------------------------------------------------------
-
-    def _pod_added(self, pod: dict) -> None:
-        """addPod / deletePod: every Service selecting the pod (batch period 0: at once)."""
-        for svc in self.service_informer.list(pod["metadata"]["namespace"]):
-            if service_selects(svc, pod["metadata"].get("labels") or {}):
-                self.enqueue(svc)
-
-    def _pod_updated(self, old: dict, new: dict) -> None:
-        """updatePod: only when podEndpointsChanged (labels, hostname, deletion, readiness, pod IPs)."""
-        for svc in services_to_update_on_pod_change(self.service_informer.list(new["metadata"]["namespace"]),
-                                                    old, new):
-            self.enqueue(svc)
 
     def _ours(self, eps: dict) -> bool:
         return (eps["metadata"].get("labels") or {}).get(MANAGED_BY_LABEL) == MANAGED_BY

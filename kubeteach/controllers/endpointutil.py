@@ -5,8 +5,10 @@ change touches, and when the change that triggered a write happened.
 
 from __future__ import annotations
 
+from ..client import OnNew
 from ..objects import EPOCH, parse_timestamp
 from ..pods import is_pod_ready, is_restartable_init_container, is_terminal
+from . import Controller
 
 LAST_CHANGE_TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
 
@@ -135,3 +137,30 @@ class TriggerTimeTracker:
 
     def delete_service(self, key: str) -> None:
         self.state.pop(key, None)
+
+
+class ServicePodsController(Controller):
+    """The part both controllers share: Services and pods through the shared informers, a Service key queued for
+    every Service change and for the pod changes that touch its endpoints (batch period 0: at once)."""
+
+    primary = "services"
+
+    def __init__(self, env, client, factory, config):
+        super().__init__(env, client, factory, config)
+        self.service_informer = factory.informer("services")
+        self.pod_informer = factory.informer("pods")
+        self.triggers = TriggerTimeTracker()
+        self.service_informer.add_handler(self.enqueue, OnNew(self.enqueue), self.enqueue)
+        self.pod_informer.add_handler(self._pod_added, self._pod_updated, self._pod_added)
+
+    def _pod_added(self, pod: dict) -> None:
+        """addPod / deletePod: every Service selecting the pod."""
+        for svc in self.service_informer.list(pod["metadata"]["namespace"]):
+            if service_selects(svc, pod["metadata"].get("labels") or {}):
+                self.enqueue(svc)
+
+    def _pod_updated(self, old: dict, new: dict) -> None:
+        """updatePod: only when podEndpointsChanged (labels, hostname, deletion, readiness, pod IPs)."""
+        for svc in services_to_update_on_pod_change(self.service_informer.list(new["metadata"]["namespace"]),
+                                                    old, new):
+            self.enqueue(svc)

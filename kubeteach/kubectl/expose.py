@@ -14,6 +14,7 @@ from ..objects import deep_copy
 from . import printers
 from .context import Context, dry_run
 from .manifests import KubectlError
+from .run import parse_labels
 
 EXPOSABLE = ("Pod", "Service", "ReplicationController", "Deployment", "ReplicaSet")
 GROUP_KIND = {"Pod": "Pod", "Service": "Service", "Deployment": "Deployment.apps", "ReplicaSet": "ReplicaSet.apps"}
@@ -59,19 +60,6 @@ def ports_for(obj: dict) -> list[tuple[str, str]]:
             for c in _pod_spec(obj).get("containers") or [] for p in c.get("ports") or []]
 
 
-def _parse_labels(spec: str) -> dict:
-    """expose's parseLabels: `k=v,k2=v2`."""
-    out = {}
-    for part in spec.split(","):
-        kv = part.split("=")
-        if len(kv) != 2:
-            raise KubectlError(f"unexpected label spec: {part}")
-        if not kv[0]:
-            raise KubectlError("unexpected empty label key")
-        out[kv[0]] = kv[1]
-    return out
-
-
 def _target(text: str) -> int | str:
     """intstr.Parse."""
     try:
@@ -93,7 +81,7 @@ def build_exposed(ctx: Context, obj: dict) -> dict:
         except ValueError as err:
             raise KubectlError(f"couldn't retrieve selectors via --selector flag or introspection: {err}") from None
     else:
-        sel = _parse_labels(str(selector))
+        sel = parse_labels(str(selector))
     headless = args.get("cluster-ip") == "None"
     port_text = str(args.get("port") or "")
     found = ports_for(obj)
@@ -104,7 +92,7 @@ def build_exposed(ctx: Context, obj: dict) -> dict:
         if not found and not headless:
             raise KubectlError("couldn't find port via --port flag or introspection")
         port_text = ",".join(p for p, _ in found)
-    labels = _parse_labels(str(args.get("labels"))) if args.get("labels") else dict(obj["metadata"].get("labels") or {})
+    labels = parse_labels(str(args.get("labels"))) if args.get("labels") else dict(obj["metadata"].get("labels") or {})
     if not sel:
         raise KubectlError("selector must be specified")
     name = str(args.get("name") or obj["metadata"]["name"][:63])
