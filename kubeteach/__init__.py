@@ -1,9 +1,11 @@
 """kubeteach: what happens after `kubectl create -f deployment.yaml`, simulated faithfully and deterministically.
 
 The public face: `Cluster` (the loop, kubectl, the store, the trace), `interview_answer` (the seed's eight steps
-from a cluster's own trace), `KUBERNETES_VERSION`, and the errors.
+from a cluster's own trace, to say in 1, 2 or 5 minutes or in full), `exercises` (the lessons' break-it faults by
+name), `KUBERNETES_VERSION`, and the errors.
 """
 
+from . import exercises
 from .answer import interview_answer
 from .apiserver import APIError
 from .cluster import Cluster, RunResult
@@ -12,4 +14,4 @@ from .trace import Record, Trace
 from .version import KUBERNETES_VERSION
 
 __all__ = ["APIError", "Cluster", "KUBERNETES_VERSION", "KubectlError", "Record", "Result", "RunResult", "Trace",
-           "interview_answer"]
+           "exercises", "interview_answer"]

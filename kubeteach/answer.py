@@ -1,13 +1,15 @@
 """The interview answer, written from a cluster's own trace: the seed's eight steps with the real names and numbers.
 
-`interview_answer(c)` is the long answer, `interview_answer(c, short=True)` the 60-second version. A step the
-trace has not shown yet (no update, no self-healing) says so and names the command that would show it.
+`interview_answer(c, minutes=2)` is the spoken answer (1, 2 or 5 minutes; spoken.py), `evidence=True` adds the trace
+lines under each sentence; `interview_answer(c)` is the long trace form with every number, `short=True` its
+60-second digest. A step the trace has not shown yet (no update, no self-healing) says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .spoken import WORDS, spoken
 from .trace import Record, phrase
 
 
@@ -100,27 +102,28 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
                   f"{phrase('authz:' + f.authz.detail['reason']['by'], f.authz.detail['reason'])}")
     if f.admitted:
         n = len(f.admitted.detail.get("defaulted", []))
-        s2.append(f"runs admission and defaulting ({n} fields filled in, e.g. strategy RollingUpdate 25%/25%, "
-                  f"revisionHistoryLimit 10, progressDeadlineSeconds 600)")
+        s2.append(f"fills in defaults while decoding it ({n} fields, e.g. strategy RollingUpdate 25%/25%, "
+                  f"revisionHistoryLimit 10, progressDeadlineSeconds 600), then runs mutating admission")
     if f.validated:
         s2.append(f"validates it ({phrase('validated:facts', f.validated.detail)})")
     if f.stored:
         s2.append(f"and writes it to etcd at {f.stored.object} (revision {f.stored.detail.get('revision')}); "
                   f"201 Created goes back to kubectl and a watch event goes to "
                   f"{', '.join(f.stored.detail.get('watchers', [])) or 'the watchers'}")
-    steps.append(("API server, authentication, authorization, admission, etcd", "; ".join(s2) + "."))
+    steps.append(("API server, authentication, authorization, defaulting, admission, etcd", "; ".join(s2) + "."))
 
     if f.replica_sets:
         rs = f.replica_sets[0].detail
-        pods = ", ".join(_pod_name(r) for r in f.pods_created if str(r.object).endswith(rs["rs"])) or "its pods"
+        pods = ", ".join(_pod_name(r) for r in f.pods_created if str(r.object).endswith(rs["rs"]))
         steps.append(("controllers",
                       f"The deployment-controller in kube-controller-manager sees the new Deployment through its "
                       f"informer, hashes the pod template (pod-template-hash {rs['hash']}; kubeteach hashes the "
                       f"template's canonical JSON where Kubernetes hashes a spew dump of the Go struct with FNV-32a, "
                       f"so a real cluster gives the same template another suffix) and creates ReplicaSet "
-                      f"{rs['rs']} with revision {rs.get('revision', '1')} ({phrase('deployment:math', rs)}). The "
-                      f"replicaset-controller sees the ReplicaSet and creates {pods}, owned by it through "
-                      f"ownerReferences; a new pod has no spec.nodeName yet."))
+                      f"{rs['rs']} with revision {rs.get('revision', '1')} ({phrase('deployment:math', rs)}). " +
+                      (f"The replicaset-controller sees the ReplicaSet and creates {pods}, owned by it through "
+                       f"ownerReferences; a new pod has no spec.nodeName yet." if pods else
+                       "Not in your trace yet: the replicaset-controller has not created a pod for it.")))
     else:
         steps.append(("controllers", "Not in your trace yet: start the controllers and `run()`."))
 
@@ -135,7 +138,8 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
                       f"{s.get('winner')}{tie}; it only writes a Binding (POST .../pods/<name>/binding) that sets "
                       f"spec.nodeName."))
     else:
-        steps.append(("scheduler", "Not in your trace yet: start kube-scheduler and `run()`."))
+        steps.append(("scheduler", "Not in your trace yet: no pod has been bound to a node; `kubectl describe pod` "
+                                   "says why."))
 
     if f.sandbox:
         node = f.sandbox.actor.removeprefix("kubelet/")
@@ -195,12 +199,44 @@ def _steps(f: Facts) -> list[tuple[str, str]]:
     return steps
 
 
-def interview_answer(cluster_or_records: object, short: bool = False) -> str:
-    """The eight-step answer (or, with short=True, the 60-second version) from a Cluster or a list of records."""
+def run_details(f: Facts) -> tuple[dict[str, str], dict[str, list[Record]]]:
+    """What the spoken answer may name from this run (one detail per step: names, the pod IP, the new hash) and the
+    records behind each sentence, by key (spoken.STEPS names the keys)."""
+    rs = f.replica_sets[0].detail["rs"] if f.replica_sets else ""
+    new = f.replica_sets[1] if len(f.replica_sets) > 1 else None
+    kills = [r for r in f.faults if r.action in ("fault-kill-pod", "fault-fail-node")]     # a pod lost, not a crash
+    details = {"deployment": f.create.detail.get("what", {}).get("name", "") if f.create else "",
+               "key": f.stored.object if f.stored else "", "rs": rs,
+               "node": f.scheduled.detail.get("winner", "") if f.scheduled else "",
+               "ip": f.sandbox.detail.get("ip", "") if f.sandbox else "",
+               "replacement": _pod_name(f.replacement) if f.replacement else "",
+               "hash": new.detail["hash"] if new else "", "new_rs": new.detail["rs"] if new else ""}
+    one = {"request": f.create, "authn": f.authn, "authz": f.authz, "admitted": f.admitted,
+           "validated": f.validated, "stored": f.stored, "scheduled": f.scheduled, "bound": f.bound,
+           "sandbox": f.sandbox, "pull": f.pull, "started": f.started, "replacement": f.replacement, "new_rs": new,
+           "rs": f.replica_sets[0] if f.replica_sets else None, "kill": kills[0] if kills else None,
+           "pod": next((r for r in f.pods_created if str(r.object).endswith(rs)), None) if rs else None,
+           "hold": next((r for r in f.scale_steps if r.action == "hold-old"), None),
+           "scale_down": next((r for r in reversed(f.scale_steps) if r.action == "scale-rs"), None)}
+    evidence = {k: [r] for k, r in one.items() if r is not None}
+    evidence["csi"] = f.csi[:4]
+    return details, evidence
+
+
+def interview_answer(cluster_or_records: object, minutes: int | None = None, *, evidence: bool = False,
+                     short: bool = False) -> str:
+    """The spoken answer for `minutes` (1, 2 or 5; with `evidence`, each sentence's trace lines under it), or, with
+    minutes=None, the long trace form (short=True: its 60-second digest), from a Cluster or a list of records."""
+    if minutes is not None and (isinstance(minutes, bool) or minutes not in WORDS):
+        raise ValueError(f"minutes must be one of {sorted(WORDS)} (or None for the trace form), not {minutes!r}")
+    if minutes is None and evidence:
+        raise ValueError("evidence goes with a spoken answer: pass minutes=1, 2 or 5")
     records = getattr(cluster_or_records, "trace", cluster_or_records)
     f = gather(list(records))
     if f.create is None:
         return "Your trace has no `kubectl create` of a Deployment yet: run `c.kubectl(\"create -f data/deployment.yaml\")`."
+    if minutes is not None:
+        return spoken(minutes, *run_details(f), show_evidence=evidence)
     steps = _steps(f)
     if not short:
         return "\n\n".join(f"{i}. **{title}** — {text}" for i, (title, text) in enumerate(steps, 1))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .answer import interview_answer
 from .cluster import Cluster
+from .followups.command import add_followups_parser, followups_command
 from .loop import ProgressBar
 from .server.command import add_serve_parser, serve_command
 from .version import KUBERNETES_VERSION
@@ -23,10 +25,22 @@ def main(argv: list[str] | None = None) -> int:
     ans.add_argument("manifest", nargs="?", default="data/deployment.yaml")
     ans.add_argument("--seed", type=int, default=0)
     ans.add_argument("--image", default="nginx:1.26", help="the image the update sets (default nginx:1.26)")
-    ans.add_argument("--short", action="store_true", help="the 60-second version")
+    form = ans.add_mutually_exclusive_group()
+    form.add_argument("--minutes", type=int, choices=(1, 2, 5), default=2,
+                      help="the spoken answer for 1, 2 or 5 minutes (default 2), one detail per step from the run")
+    form.add_argument("--trace", action="store_true", help="the long form: every step with the trace's numbers")
+    form.add_argument("--short", action="store_true", help="the long form's 60-second digest")
+    ans.add_argument("--evidence", action="store_true", help="under each sentence, the trace lines it rests on")
     add_serve_parser(sub)
+    add_followups_parser(sub)
     args = parser.parse_args(argv)
-    return COMMANDS[args.command](args)
+    if args.command == "answer" and args.evidence and (args.trace or args.short):
+        ans.error(f"argument --evidence: not allowed with argument {'--trace' if args.trace else '--short'}")
+    try:
+        return COMMANDS[args.command](args)
+    except BrokenPipeError:                 # `kubeteach followups | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def walkthrough(args: argparse.Namespace) -> int:
@@ -65,11 +79,14 @@ def answer(args: argparse.Namespace) -> int:
             print(update, file=sys.stderr)
             return update.returncode
         c.run()
-    print(interview_answer(c, short=args.short))
+    if args.trace or args.short:
+        print(interview_answer(c, short=args.short))
+    else:
+        print(interview_answer(c, minutes=args.minutes, evidence=args.evidence))
     return 0
 
 
-COMMANDS = {"walkthrough": walkthrough, "answer": answer, "serve": serve_command}
+COMMANDS = {"walkthrough": walkthrough, "answer": answer, "serve": serve_command, "followups": followups_command}
 
 if __name__ == "__main__":
     sys.exit(main())

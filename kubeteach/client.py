@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .apiserver import APIError, APIServer, Credentials, Request, Resource, lookup
 from .apiserver.resources import RESOURCES, for_kind
 from .loop import BACKOFF_BASE, BACKOFF_MAX, WorkFailed, backoff
 from .objects import key_of, namespace_index
+from .trace import narrative
 
 if TYPE_CHECKING:
     from .loop import Component, Loop
@@ -107,6 +109,8 @@ class Informer:
         self._indexes: dict[str, dict[str, dict[str, dict]]] = {}
         self._handlers: list[tuple[Handler | None, Handler | None, Handler | None]] = []
         self.started = False
+        self.last_sync_rv = ""          # the reflector's lastSyncResourceVersion: the list's, then each event's
+        self.watcher: Any = None        # the open watch (apiserver Watcher), None while disconnected
 
     def add_index(self, name: str, fn: Callable[[dict], Iterable[str]]) -> None:
         self._index_fns[name] = fn
@@ -122,11 +126,74 @@ class Informer:
         if self.started:
             return
         self.started = True
-        params = {"nodeName": self.node_name} if self.node_name is not None else {}
-        listing = self.client.list(self.resource, **params)
+        listing = self.client.list(self.resource, **self._params())
         for obj in listing["items"]:
             self._on_event("ADDED", obj)
-        self.client.request("watch", self.resource, callback=self._on_event, **params)
+        self.last_sync_rv = listing["metadata"]["resourceVersion"]
+        self.watcher = self.client.request("watch", self.resource, callback=self._on_event, **self._params())
+
+    @property
+    def type_description(self) -> str:
+        """What the reflector calls its type in logs: `*v1.Pod`."""
+        res = lookup(self.resource)
+        return f"*{res.version}.{res.kind}" if res else self.resource
+
+    def _params(self) -> dict:
+        return {"nodeName": self.node_name} if self.node_name is not None else {}
+
+    def disconnect(self) -> None:
+        """The watch connection ends (the process went away, the API server restarted): events stop arriving and
+        the cache keeps what it had, up to `last_sync_rv`."""
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+
+    def reconnect(self) -> None:
+        """Watch again from `last_sync_rv`, as the reflector's ListAndWatch loop does after a watch ended: the
+        missed events replay; if they were compacted away the API server answers 410 Gone and `relist` follows."""
+        if not self.started or self.watcher is not None:
+            return
+        expired: list[dict] = []
+        w = self.client.request("watch", self.resource, callback=partial(self._on_watch_event, expired),
+                                resourceVersion=self.last_sync_rv, **self._params())
+        if not expired:
+            w.callback = self._on_event
+            self.watcher = w
+            return
+        status = expired[0]
+        self.client.api.record(self.client.actor, "watch-closed", self.resource, type=self.type_description,
+                               code=status.get("code"), reason=status.get("reason"), err=status.get("message", ""))
+        self.relist()
+
+    def _on_watch_event(self, expired: list[dict], etype: str, obj: dict) -> None:
+        if etype == "ERROR":
+            expired.append(obj)
+        else:
+            self._on_event(etype, obj)
+
+    def relist(self) -> None:
+        """LIST at `last_sync_rv` (served "not older than", so a compacted one still lists), replace the cache
+        (DeltaFIFO.Replace: new objects added, changed ones updated, missing ones deleted as tombstones), then
+        WATCH from the list's resourceVersion. Unchanged objects reach no handler (a Replaced delta with the same
+        resourceVersion is a sync, and these informers have no resync period)."""
+        listing = self.client.list(self.resource, resourceVersion=self.last_sync_rv, **self._params())
+        listed = {key_of(obj): obj for obj in listing["items"]}
+        added = updated = 0
+        for key in sorted(listed):
+            old = self.cache.get(key)
+            rv = listed[key].get("metadata", {}).get("resourceVersion")
+            if old is None or old.get("metadata", {}).get("resourceVersion") != rv:
+                added, updated = added + (old is None), updated + (old is not None)
+                self._on_event("ADDED" if old is None else "MODIFIED", listed[key])
+        gone = sorted(set(self.cache) - set(listed))
+        for key in gone:              # DeletedFinalStateUnknown: the last state this cache saw
+            self._on_event("DELETED", self.cache[key])
+        self.last_sync_rv = listing["metadata"]["resourceVersion"]
+        self.client.api.record(self.client.actor, "relist", self.resource, type=self.type_description,
+                               resourceVersion=self.last_sync_rv, items=len(listed), added=added, updated=updated,
+                               deleted=len(gone))
+        self.watcher = self.client.request("watch", self.resource, callback=self._on_event,
+                                           resourceVersion=self.last_sync_rv, **self._params())
 
     def resync(self) -> None:
         """Replay every cached object to the handlers as an update (a relist after a restart)."""
@@ -170,6 +237,12 @@ class Informer:
             # the components' informers drop managedFields (kube-controller-manager's and kube-scheduler's
             # informer transform): less to hold, and an update then sends none, so the stored ones stay
             obj = {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
+        if etype == "BOOKMARK" or etype == "ERROR":     # a bookmark only moves the cursor; an error ends a watch
+            if etype == "BOOKMARK" and isinstance(meta, dict):
+                self.last_sync_rv = meta.get("resourceVersion", self.last_sync_rv)
+            return
+        if isinstance(meta, dict) and meta.get("resourceVersion"):
+            self.last_sync_rv = meta["resourceVersion"]
         key = key_of(obj)
         old = self.cache.get(key)
         if old is not None:
@@ -260,6 +333,24 @@ class InformerFactory:
     def start(self) -> None:
         for inf in self.informers.values():
             inf.start()
+
+    def disconnect(self) -> None:
+        """Every watch of this process ends (see `Informer.disconnect`)."""
+        for inf in self.informers.values():
+            inf.disconnect()
+
+    def reconnect(self) -> None:
+        """Every informer watches again from where it was (see `Informer.reconnect`), in the order they started."""
+        for inf in self.informers.values():
+            inf.reconnect()
+
+
+narrative({
+    # reflector.go logs an expired watch at V(4) as "Watch closed" with the type and the error, then lists again
+    "watch-closed": "watch of {type} closed with: {err} ({code} {reason}); the reflector relists",
+    "relist": "relist {type} at resourceVersion {resourceVersion}: {items} items ({added} added, {updated} updated, "
+              "{deleted} deleted as DeletedFinalStateUnknown); watching again from there",
+})
 
 
 #: what a component takes from the client library, as client-go's users take apimachinery's errors and the REST

@@ -5,7 +5,7 @@ kubeteach/apiserver/openapi_docs.json.
 
 Source: the doc comments and struct tags of k8s.io/api (tag v0.35.2: core/v1, apps/v1, rbac/v1, storage/v1,
 coordination/v1, autoscaling/v1, authorization/v1, authentication/v1, events/v1, scheduling/v1, policy/v1,
-discovery/v1 types.go) and k8s.io/apimachinery (v0.35.2:
+discovery/v1, admissionregistration/v1 types.go) and k8s.io/apimachinery (v0.35.2:
 pkg/apis/meta/v1 types.go, time.go, micro_time.go; pkg/api/resource/quantity.go; pkg/util/intstr/intstr.go), read
 from the git mirrors. Comments become descriptions by the rules of k8s.io/kube-openapi/pkg/generators
 (generateDescription: paragraphs kept, `+tags` and one-line TODOs dropped, indented lines on their own line, text
@@ -28,7 +28,8 @@ API = [("core/v1", "io.k8s.api.core.v1"), ("apps/v1", "io.k8s.api.apps.v1"), ("r
        ("autoscaling/v1", "io.k8s.api.autoscaling.v1"), ("authorization/v1", "io.k8s.api.authorization.v1"),
        ("authentication/v1", "io.k8s.api.authentication.v1"), ("events/v1", "io.k8s.api.events.v1"),
        ("scheduling/v1", "io.k8s.api.scheduling.v1"), ("policy/v1", "io.k8s.api.policy.v1"),
-       ("discovery/v1", "io.k8s.api.discovery.v1")]
+       ("discovery/v1", "io.k8s.api.discovery.v1"),
+       ("admissionregistration/v1", "io.k8s.api.admissionregistration.v1")]
 MACHINERY = [("pkg/apis/meta/v1", "io.k8s.apimachinery.pkg.apis.meta.v1", ("types.go", "time.go", "micro_time.go")),
              ("pkg/api/resource", "io.k8s.apimachinery.pkg.api.resource", ("quantity.go",)),
              ("pkg/util/intstr", "io.k8s.apimachinery.pkg.util.intstr", ("intstr.go",))]
@@ -213,6 +214,7 @@ ROOTS += ["io.k8s.api.apps.v1.Deployment", "io.k8s.api.apps.v1.ReplicaSet", "io.
           "io.k8s.api.events.v1.Event", "io.k8s.api.scheduling.v1.PriorityClass",
           "io.k8s.api.policy.v1.PodDisruptionBudget", "io.k8s.api.policy.v1.Eviction",
           "io.k8s.api.discovery.v1.EndpointSlice",
+          "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration",
           "io.k8s.apimachinery.pkg.apis.meta.v1.Status", "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"]
 ROOTS += ["io.k8s.api.rbac.v1." + k for k in ("Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding")]
 

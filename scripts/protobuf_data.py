@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "kubeteach" / "server" / "protobuf.json"
 API_GROUPS = ["core", "apps", "rbac", "policy", "batch", "scheduling", "storage", "coordination", "authentication",
-              "authorization", "autoscaling", "events", "discovery"]
+              "authorization", "autoscaling", "events", "discovery", "admissionregistration"]
 MACHINERY = ["pkg/apis/meta/v1", "pkg/runtime", "pkg/runtime/schema", "pkg/util/intstr", "pkg/api/resource"]
 #: messages whose Go type marshals itself (MarshalJSON/Unmarshal written by hand): handled in server/protobuf.py
 SPECIAL = {"Time", "MicroTime", "Timestamp", "Duration", "IntOrString", "Quantity", "QuantityValue", "RawExtension",

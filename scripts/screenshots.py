@@ -328,7 +328,13 @@ def shoot(page: Any, path: Path, target: Any = None) -> Path:
 
 
 def first_picture(page: Any) -> Any:
-    """The lesson's first picture output (graphviz, matplotlib or a widget's inline SVG), or None."""
+    """The lesson's own first picture: a graphviz, matplotlib or HTML-table output that is not a widget (the
+    Stepper, which many lessons show first, would make every screenshot alike); else any picture; else None."""
+    own = page.locator('.jp-OutputArea-output[data-mime-type="image/png"] img, '
+                       '.jp-OutputArea-output[data-mime-type="image/svg+xml"] svg, '
+                       '.jp-OutputArea-output[data-mime-type="text/html"]')
+    if own.count():
+        return own.first
     pictures = page.locator(".jp-OutputArea-output img, .jp-OutputArea-output svg")
     return pictures.first if pictures.count() else None
 

@@ -92,3 +92,29 @@ def test_step_button_changes_the_graph(page: Any, shots: Path) -> None:
     stepper.click("Back")  # the graph was still `before` until the last click
     assert stepper.graph_nodes() == before
     assert lab_tools.page_errors(page) == []
+
+
+def test_records_view_groups_wraps_and_folds_in_the_browser(page: Any, shots: Path) -> None:
+    """After a Run: the records are grouped by hop, routine ones fold behind a <details> that opens on a click,
+    nothing is cut off at the right (no horizontal overflow), and each actor keeps one colour."""
+    stepper = lab_tools.StepperView(page)
+    stepper.click("Run")
+    view = stepper.root.locator(".kt-records").first
+    view.wait_for()
+    assert stepper.root.locator(".kt-hop").count() >= 1
+    folds = stepper.root.locator("details.kt-routine")
+    assert folds.count() >= 1
+    fold = folds.first
+    assert re.match(r"^\d+ routine records? \(", fold.locator("summary").inner_text())
+    assert not fold.locator(".kt-record").first.is_visible()             # folded until the learner opens it
+    fold.locator("summary").click()
+    assert fold.locator(".kt-record").first.is_visible()
+    sizes = view.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert sizes[0] <= sizes[1] + 1, f"records overflow to the right: {sizes}"
+    colours: dict[str, str] = {}
+    for actor in stepper.root.locator(".kt-actor").all()[:60]:
+        name, colour = actor.text_content(), actor.evaluate("e => getComputedStyle(e).color")
+        assert colours.setdefault(name, colour) == colour, name
+    assert len(set(colours.values())) >= 2
+    assert lab_tools.page_errors(page) == []
+    lab_tools.shoot(page, shots / f"{LESSON}-records.png", stepper.root)

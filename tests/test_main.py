@@ -32,3 +32,13 @@ def test_python_m_kubeteach_refuses_an_unknown_command_like_the_script():
     module, script = run(sys.executable, "-m", "kubeteach", "nope"), run(str(SCRIPT), "nope")
     assert module.returncode == script.returncode == 2
     assert module.stderr == script.stderr and "invalid choice: 'nope'" in module.stderr
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    """`kubeteach followups | head -1`: the reader closes the pipe before the command writes; it stops quietly
+    with a shell's exit status for SIGPIPE (141), not a BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "kubeteach", "followups"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()                       # the reader is gone before the first line
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 141 and "Traceback" not in err, err

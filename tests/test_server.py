@@ -54,7 +54,8 @@ def test_discovery_lists_resources_subresources_and_the_all_category():
     core = {r["name"]: r for r in discovery.resource_list("v1")["resources"]}
     assert core["pods/binding"]["verbs"] == ["create"] and core["nodes"]["namespaced"] is False
     groups = [g["name"] for g in discovery.api_groups()["groups"]]
-    assert groups == ["apps", "events.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "scheduling.k8s.io",
+    assert groups == ["apps", "events.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io",
+                      "admissionregistration.k8s.io", "scheduling.k8s.io",
                       "coordination.k8s.io", "discovery.k8s.io",
                       "authorization.k8s.io"]       # events.k8s.io right after apps, as kube-apiserver's priorities
     assert discovery.resource_list("batch/v1") is None

@@ -245,39 +245,71 @@ def test_rollout_series_of_a_10_replica_rollout_respects_the_bounds(monkeypatch)
     c.kubectl(CREATE)
     c.kubectl("scale deployment/nginx --replicas=10")
     c.run()
-    start = c.etcd.revision
+    start, update_at = c.etcd.revision, c.now
     c.kubectl(UPDATE)
     c.run()
     s = viz.rollout_series(c, "nginx")
     old, new = list(s["replicasets"])
     assert s["rs_revision"] == {old: "1", new: "2"}
-    assert all(len(v) == len(s["revision"]) for v in (s["time"], s["ready"], s["total"], *s["replicasets"].values()))
+    assert all(len(v) == len(s["revision"]) for v in (s["time"], s["ready"], s["total"], s["available"],
+                                                        *s["replicasets"].values()))
     assert s["revision"] == sorted(s["revision"]) and s["time"] == sorted(s["time"])
     during = [i for i, rev in enumerate(s["revision"]) if rev > start]
     assert during, "the update wrote nothing?"
+    # the rollout starts at the write that changed the template (set image), not at t=0
+    assert s["start"] == during[0] and s["start_time"] == pytest.approx(update_at)
+    assert s["replicasets"][new][s["start"]] == 0 and s["total"][s["start"] - 1] == 10
     assert {s["max_total"][i] for i in during} == {13} and {s["min_available"][i] for i in during} == {8}
     for i in during:     # maxSurge 25% of 10 rounds up to 3, maxUnavailable 25% rounds down to 2
         assert s["total"][i] <= s["max_total"][i], (s["revision"][i], s["total"][i])
-        assert s["ready"][i] >= s["min_available"][i], (s["revision"][i], s["ready"][i])
+        assert s["available"][i] >= s["min_available"][i], (s["revision"][i], s["available"][i])
     assert max(s["total"][i] for i in during) == 13              # the surge is used
-    assert min(s["ready"][i] for i in during) == 8               # and so is the unavailability budget
-    assert (s["replicasets"][old][-1], s["replicasets"][new][-1], s["ready"][-1]) == (0, 10, 10)
+    assert min(s["available"][i] for i in during) == 8           # and so is the unavailability budget
+    assert (s["replicasets"][old][-1], s["replicasets"][new][-1], s["ready"][-1], s["available"][-1]) == (
+        0, 10, 10, 10)
     assert s["time"][-1] == pytest.approx(c.now)
 
 
-def test_rollout_timeline_figure(rollout):
-    c, _ = rollout
+def test_rollout_timeline_figure_plots_each_bound_against_what_it_limits(rollout):
+    c, before = rollout
     fig = viz.rollout_timeline(c, "nginx")
     (ax,) = fig.axes
-    labels = [line.get_label() for line in ax.get_lines()]
+    lines = {ln.get_label(): ln for ln in ax.get_lines() if not ln.get_label().startswith("_")}  # not axvline
     rss = list(fig.series["replicasets"])
-    assert labels == [f"{rss[0]} (revision 1)", f"{rss[1]} (revision 2)", "ready pods", "replicas + maxSurge",
-                      "replicas - maxUnavailable"]
+    assert list(lines) == [f"{rss[0]} (revision 1)", f"{rss[1]} (revision 2)", "total pods (sum of replicas)",
+                           "replicas + maxSurge (most total pods)", "available pods",
+                           "replicas - maxUnavailable (fewest available)"]
+    s = fig.series
+    assert list(lines["total pods (sum of replicas)"].get_ydata()) == s["total"]
+    assert list(lines["available pods"].get_ydata()) == s["available"]
+    assert "ready pods" not in lines
+    # both bounds begin at the template change, which came after t=0
+    start_time = s["start_time"]
+    assert start_time > 0 and s["revision"][s["start"]] > before
+    for label in ("replicas + maxSurge (most total pods)", "replicas - maxUnavailable (fewest available)"):
+        assert min(lines[label].get_xdata()) == start_time, label
+    # the same colour pairs each bound with what it bounds
+    assert lines["total pods (sum of replicas)"].get_color() == lines["replicas + maxSurge (most total pods)"
+                                                                      ].get_color()
+    assert lines["available pods"].get_color() == lines["replicas - maxUnavailable (fewest available)"].get_color()
+    assert fig.summary() == (
+        f"rollout of default/nginx from t={start_time:.2f}s: total pods max 2 (bound replicas + maxSurge = 2), "
+        f"available pods min 1 (floor replicas - maxUnavailable = 1); {rss[0]} 1 → 0, {rss[1]} 0 → 1")
     assert fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(KeyError):
         viz.rollout_series(c, "missing")
 
 
+def test_rollout_timeline_without_a_template_change_bounds_from_the_creation(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    c = kt.Cluster(seed=0)
+    c.kubectl(CREATE)
+    c.run()
+    c.kubectl("scale deployment/nginx --replicas=5")     # a scale is no rollout: the template is unchanged
+    c.run()
+    fig = viz.rollout_timeline(c, "nginx")
+    assert fig.series["start"] == 0 and fig.series["start_time"] == 0.0
+    assert fig.summary().startswith("rollout of default/nginx from t=0.00s: total pods max 5")
 # --- tables -------------------------------------------------------------------------------------------------------
 
 def test_scheduler_table_text_and_html(monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -90,8 +91,8 @@ def test_step_runs_one_unit_of_work_and_shows_its_records(lesson):
     expected = lines(ref.step())
     assert lines(s.last_records) == expected and expected
     assert s.steps == 1 and s.clock.value == f"t={ref.now:.3f}s, 1 step"
-    for line in expected:
-        assert html.escape(line) in s.records_view.value
+    for r in s.last_records:                  # each record's sentence, in the grouped view (viz/records.py)
+        assert html.escape(r.text()) in s.records_view.value
     assert s.status.value == f"— Step: 1 unit of work, {len(expected)} trace records"
     assert not s.back_button.disabled
 
@@ -111,6 +112,76 @@ def test_step_draws_the_new_replicaset_and_pod_in_the_graph(lesson):
     pods = names(s.cluster, "pods")
     assert len(pods) == 1 and f"Pod {pods[0]}" in html.unescape(s.graph_view.value)
     assert pods[0] in s.state()
+
+
+def test_records_view_groups_hops_folds_routine_records_and_wraps(lesson):
+    """After a Run: one group per run of a hop, routine records behind a <details> with their count, lines that
+    wrap (no horizontal cut-off), every record's sentence present once, and str(r) unchanged."""
+    from kubeteach.viz.records import classify, group_records
+    s = Stepper(lesson, graph=False)
+    s.run_button.click()
+    view, recs = s.records_view.value, s.last_records
+    groups = group_records(recs)
+    assert sum(len(g.records) for g in groups) == len(recs) and [r for g in groups for r in g.records] == recs
+    assert all(a.hop != b.hop for a, b in zip(groups, groups[1:])), "neighbouring groups must differ"
+    hops = {g.hop for g in groups}
+    assert {"request", "decision", "etcd", "runtime", "routine"} <= hops, hops
+    assert view.count('class="kt-hop"') == sum(g.hop != "routine" for g in groups)
+    folds = re.findall(r'<details class="kt-routine"[^>]*><summary[^>]*>(\d+) routine records? \(([^)]*)\)'
+                       r'</summary>', view)
+    assert len(folds) == sum(g.hop == "routine" for g in groups) and folds
+    routine = [r for r, (_, kind) in zip(recs, classify(recs)) if kind]
+    assert sum(int(n) for n, _ in folds) == len(routine)
+    assert all(r.action != "nothing-to-do" or (r in routine) for r in recs)
+    assert any("status write" in kinds for _, kinds in folds) and any("nothing to do" in kinds for _, kinds in folds)
+    decisions = [r for g in groups if g.hop == "decision" for r in g.records]
+    assert {"create-rs", "create-pods", "scheduled"} <= {r.action for r in decisions}
+    assert all(r.actor == "etcd" for g in groups if g.hop == "etcd" for r in g.records)
+    assert view.count('class="kt-record"') == len(recs)
+    assert "white-space: pre-wrap" in view and "overflow-wrap: anywhere" in view and "white-space: pre;" not in view
+    assert [str(r) for r in s.cluster.trace[-len(recs):]] == lines(recs)      # the text form is untouched
+
+
+def test_records_view_colours_each_actor_the_same_way_every_time(lesson):
+    from kubeteach.viz.records import ACTOR_COLORS, actor_color, record_html
+    s = Stepper(lesson, graph=False)
+    s.run_button.click()
+    pairs = re.findall(r'<span class="kt-actor" style="color: (#[0-9a-f]{6})[^"]*">([^<]+)</span>',
+                       s.records_view.value)
+    colours = {}
+    for color, actor in pairs:
+        assert colours.setdefault(actor, color) == color, actor       # one colour per actor
+    assert len({colours["deployment-controller"], colours["replicaset-controller"], colours["etcd"],
+                colours["default-scheduler"], colours["kubelet/node-1"]}) == 5      # distinct components differ
+    assert actor_color("kubelet/node-1") == actor_color("kubelet/node-2") == ACTOR_COLORS["kubelet"]
+    assert actor_color("some-new-controller") == actor_color("some-new-controller")      # hashed, stable (crc32)
+    assert actor_color("some-new-controller") == "#9467bd"
+    assert record_html(s.last_records[0]) in s.records_view.value
+
+
+def test_records_view_rules_on_records_put_in_an_order(lesson):
+    """The hop and routine rules over real records in a chosen order: a status PUT and the etcd write serving it
+    fold, with a lease renewal; the next decision and its POST do not; the earlier-records line counts what is cut."""
+    from kubeteach.viz.records import classify, records_html
+    lesson.run()
+    lesson.run(15)                                                      # past the first lease renewal
+    t = lesson.trace
+
+    def first(test):
+        return next(i for i, r in enumerate(t) if test(r))
+    put = first(lambda r: r.action == "request" and r.object.endswith("/status") and r.actor.startswith("kubelet"))
+    post = first(lambda r: r.action == "request" and r.detail.get("method") == "POST" and r.object.endswith("/pods"))
+    assert t[put + 1].action == t[post + 1].action == "stored"
+    recs = [t[put], t[put + 1], t[first(lambda r: r.action == "kubelet-lease")],
+            t[first(lambda r: r.action == "create-pods")], t[post], t[post + 1],
+            t[first(lambda r: r.action == "kubelet-start")]]
+    assert classify(recs) == [("request", "status write"), ("etcd", "status write"), ("runtime", "lease renewal"),
+                              ("decision", ""), ("request", ""), ("etcd", ""), ("runtime", "")]
+    view = records_html(recs, earlier=7)
+    assert "… 7 earlier records of this click not shown" in view
+    assert view.count("<details") == 1 and "3 routine records (2 status writes, 1 lease renewal)" in view
+    assert re.findall(r'data-hop="(\w+)"', view) == ["decision", "request", "etcd", "runtime"]
+    assert records_html([], empty="(no click yet)").count("(no click yet)") == 1
 
 
 def test_back_restores_the_clock_and_trace_and_the_next_step_reproduces_the_records(lesson):

@@ -206,7 +206,27 @@ def default_endpoints(obj: dict) -> Defaulted:
     return out
 
 
-DEFAULTERS = {"Service": default_service, "EndpointSlice": default_endpoint_slice, "Endpoints": default_endpoints,
+def default_mutating_webhook_configuration(obj: dict) -> Defaulted:
+    """SetDefaults_MutatingWebhook, SetDefaults_Rule and SetDefaults_ServiceReference
+    (pkg/apis/admissionregistration/v1/defaults.go)."""
+    out: Defaulted = []
+    for i, hook in enumerate(obj.get("webhooks") or []):
+        if not isinstance(hook, dict):
+            continue
+        p = f"webhooks[{i}]"
+        for key, value in (("failurePolicy", "Fail"), ("matchPolicy", "Equivalent"), ("namespaceSelector", {}),
+                           ("objectSelector", {}), ("timeoutSeconds", 10), ("reinvocationPolicy", "Never")):
+            _set(hook, key, value, f"{p}.{key}", out)
+        for j, rule in enumerate(hook.get("rules") or []):
+            if isinstance(rule, dict):
+                _set(rule, "scope", "*", f"{p}.rules[{j}].scope", out)
+        svc = (hook.get("clientConfig") or {}).get("service") if isinstance(hook.get("clientConfig"), dict) else None
+        if isinstance(svc, dict):
+            _set(svc, "port", 443, f"{p}.clientConfig.service.port", out)
+    return out
+
+
+DEFAULTERS = {"MutatingWebhookConfiguration": default_mutating_webhook_configuration, "Service": default_service, "EndpointSlice": default_endpoint_slice, "Endpoints": default_endpoints,
               "Deployment": default_deployment, "ReplicaSet": default_replicaset, "Pod": default_pod,
               "PersistentVolumeClaim": default_pvc, "PersistentVolume": default_pv,
               "StorageClass": default_storageclass, "PriorityClass": default_priorityclass}

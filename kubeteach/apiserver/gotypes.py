@@ -337,6 +337,15 @@ KINDS: dict[str, S] = {
     "Lease": _kind("Lease", spec=mk("v1.LeaseSpec", "holderIdentity preferredHolder", leaseDurationSeconds=I32,
                                     acquireTime=TIME, renewTime=TIME, leaseTransitions=I32,
                                     strategy=T("v1.CoordinatedLeaseStrategy"))),
+    "MutatingWebhookConfiguration": _kind("MutatingWebhookConfiguration", webhooks=L(mk(
+        "v1.MutatingWebhook", "name", clientConfig=mk("v1.WebhookClientConfig", "url", caBundle=STR, service=mk(
+            "v1.ServiceReference", "namespace name path", port=I32)), rules=L(mk(
+                "v1.RuleWithOperations", apiGroups=STRS, apiVersions=STRS, resources=STRS,
+                operations=L(T("v1.OperationType")), scope=T("v1.ScopeType"))),
+        failurePolicy=T("v1.FailurePolicyType"), matchPolicy=T("v1.MatchPolicyType"), namespaceSelector=SELECTOR,
+        objectSelector=SELECTOR, sideEffects=T("v1.SideEffectClass"), timeoutSeconds=I32,
+        admissionReviewVersions=STRS, reinvocationPolicy=T("v1.ReinvocationPolicyType"),
+        matchConditions=L(mk("v1.MatchCondition", "name expression"))))),
     "PriorityClass": _kind("PriorityClass", value=I32, globalDefault=BOOL, description=STR,
                            preemptionPolicy=T("v1.PreemptionPolicy")),
     "PodDisruptionBudget": _kind("PodDisruptionBudget", spec=mk(

@@ -40,6 +40,7 @@ from .registry import FINALIZER_FOREGROUND, FINALIZER_ORPHAN, OMIT_EMPTY, Storag
 from .request import Request
 from .resources import REVIEW_RESOURCES
 from .watch import Watcher, WatchFanOut
+from .webhooks import Webhooks
 
 #: the filters' own records, which a review's trace leaves out (it shows the POST and the review's answer)
 REVIEW_UNTRACED = ("authenticated", "unauthenticated", "authorized", "forbidden")
@@ -59,6 +60,7 @@ class APIServer(WatchFanOut):
         # registers one per kubelet, as kube-apiserver dials a node's kubelet port
         self.node_proxies: dict[str, Callable[[str, int | None, bool], str]] = {}
         self._start_fan_out(etcd)
+        self.webhooks = Webhooks()       # MutatingAdmissionWebhook: configurations and in-simulation servers
 
     # --- the pipeline -----------------------------------------------------------------------------------------
 
@@ -199,6 +201,7 @@ class APIServer(WatchFanOut):
         self._track(req, obj, old)          # the field manager runs on the decoded object, before admission
         notes = admission.admit(self, req, obj)
         log("kube-apiserver", "admitted", "", kind=req.resource.kind, defaulted=defaulted, plugins=notes)
+        self.webhooks.admit(self.storage, req, obj, old, log)      # after the built-in mutating plugins, before validation
         escalation.check(self.authz, req, obj, old, log)     # the RBAC storages' escalation check, before validation
         if req.resource.kind == "Service":          # the Service REST's BeginCreate/BeginUpdate: IPs are allocated
             allocated = services.begin_write(self, req.resource.resource, obj, old)

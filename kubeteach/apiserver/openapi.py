@@ -42,6 +42,7 @@ BUILTIN = {"string": ("string", None, ""), "bool": ("boolean", None, False), "in
 #: group → the Go package its kinds are in; other body kinds: the scale and binding subresources, the reviews
 PACKAGES = {"": "io.k8s.api.core.v1", "apps": "io.k8s.api.apps.v1", "storage.k8s.io": "io.k8s.api.storage.v1",
             "rbac.authorization.k8s.io": "io.k8s.api.rbac.v1", "coordination.k8s.io": "io.k8s.api.coordination.v1",
+            "admissionregistration.k8s.io": "io.k8s.api.admissionregistration.v1",
             "authorization.k8s.io": "io.k8s.api.authorization.v1", "autoscaling": "io.k8s.api.autoscaling.v1",
             "events.k8s.io": "io.k8s.api.events.v1", "scheduling.k8s.io": "io.k8s.api.scheduling.v1",
             "policy": "io.k8s.api.policy.v1", "discovery.k8s.io": "io.k8s.api.discovery.v1"}

@@ -240,6 +240,10 @@ def bootstrap_policy() -> list[dict]:
         {"apiGroups": ["", "events.k8s.io"], "resources": ["events"], "verbs": ["create", "update", "patch"]},
         {"apiGroups": ["storage.k8s.io"], "resources": ["storageclasses", "csinodes"], "verbs": read},
         {"apiGroups": ["apps"], "resources": ["replicasets", "statefulsets"], "verbs": read},   # DefaultSelector
+        # leader election (bootstrappolicy/policy.go kubeSchedulerRules): create any Lease, get and update its own
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["create"]},
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "resourceNames": ["kube-scheduler"],
+         "verbs": ["get", "update"]},
     ]
     # what every authenticated user may do: ask who they are and what they may do, and read discovery
     basic_user = [{"apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"], "verbs": ["create"]},

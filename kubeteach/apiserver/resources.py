@@ -81,6 +81,9 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("StorageClass", "storageclasses", "storageclass", "storage.k8s.io", "v1", False, ("sc",)),
     Resource("VolumeAttachment", "volumeattachments", "volumeattachment", "storage.k8s.io", "v1", False, (),
              ("status",)),
+    # admissionregistration.k8s.io: group priority 16700, between storage and scheduling
+    Resource("MutatingWebhookConfiguration", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration",
+             "admissionregistration.k8s.io", "v1", False),
     # scheduling.k8s.io: group priority 16600, after storage and before coordination (kube-apiserver's order)
     Resource("PriorityClass", "priorityclasses", "priorityclass", "scheduling.k8s.io", "v1", False, ("pc",)),
     Resource("Lease", "leases", "lease", "coordination.k8s.io", "v1", True),

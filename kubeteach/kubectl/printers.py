@@ -242,6 +242,9 @@ COLUMNS: dict[str, tuple[list[str], list[str], Callable[[dict, float, bool], lis
     "leases": (["NAME", "HOLDER", "AGE"], [], lambda o, now, w: [o["metadata"]["name"],
                                                                   o.get("spec", {}).get("holderIdentity", ""),
                                                                   age(o, now)]),
+    # printMutatingWebhook: how many webhooks the configuration holds
+    "mutatingwebhookconfigurations": (["NAME", "WEBHOOKS", "AGE"], [], lambda o, now, w: [
+        o["metadata"]["name"], str(len(o.get("webhooks") or [])), age(o, now)]),
     # printPriorityClass: PREEMPTIONPOLICY is the class's own field (printers.go, since v1.33)
     "priorityclasses": (["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"], [],
                         lambda o, now, w: [o["metadata"]["name"], str(o.get("value", 0)),

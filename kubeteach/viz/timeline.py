@@ -1,5 +1,9 @@
-"""The rollout timeline: spec.replicas of each ReplicaSet of a Deployment over virtual time, ready pods, and the
-rolling update's bounds (replicas + maxSurge above, replicas - maxUnavailable below).
+"""The rollout timeline: spec.replicas of each ReplicaSet of a Deployment over virtual time, and the rolling update's
+two bounds with what each one limits: total pods (the sum of the ReplicaSets' spec.replicas) under replicas +
+maxSurge, available pods (the sum of their status.availableReplicas) over replicas - maxUnavailable, both from the
+rollout's start (the write that changed spec.template), as the deployment controller checks them
+(NewRSNewReplicas in pkg/controller/deployment/util/deployment_util.go; reconcileOldReplicaSets and
+scaleDownOldReplicaSetsForRollingUpdate in pkg/controller/deployment/rolling.go).
 
 The data comes from the store's history (every write to the Deployment, its ReplicaSets and their pods, in
 revision order); a revision's virtual time comes from the trace's `stored` records, which carry the revision.
@@ -42,8 +46,11 @@ def rollout_series(cluster: Any, name: str, namespace: str = "default") -> dict[
     """The timeline's data as plain lists, one entry per write (revision) that changed the rollout.
 
     Keys: `revision`, `time`, `desired`, `max_total` (replicas + maxSurge), `min_available` (replicas -
-    maxUnavailable), `ready` (ready active pods), `total` (sum of the ReplicaSets' spec.replicas), and
-    `replicasets`: {name: spec.replicas per entry}; `rs_revision`: {name: deployment.kubernetes.io/revision}.
+    maxUnavailable), `ready` (ready active pods), `total` (sum of the ReplicaSets' spec.replicas: the pods the
+    maxSurge bound limits), `available` (sum of the ReplicaSets' status.availableReplicas: the pods the
+    maxUnavailable floor keeps), `replicasets`: {name: spec.replicas per entry}; `rs_revision`: {name:
+    deployment.kubernetes.io/revision}; `start`: the entry of the first spec.template change (where the rollouts
+    start; 0, the creation, when the template never changed) and `start_time`, its virtual time.
     """
     dep_key = lookup("deployments").key(namespace, name)
     rs_prefix = f"{lookup('replicasets').prefix}{namespace}/"
@@ -61,10 +68,13 @@ def rollout_series(cluster: Any, name: str, namespace: str = "default") -> dict[
     deployment: dict | None = None
     rs_uids: dict[str, str] = {}                     # uid -> ReplicaSet name, for the deployment's ReplicaSets
     replicas: dict[str, int] = {}
+    available: dict[str, int] = {}
+    template: dict | None = None
+    start: int | None = None
     rs_revision: dict[str, str] = {}
     ready: dict[str, bool] = {}
     out: dict[str, Any] = {k: [] for k in ("revision", "time", "desired", "max_total", "min_available", "ready",
-                                           "total")}
+                                           "total", "available")}
     columns: dict[str, list[int]] = {}
     for ev in events:
         obj = ev.kv.value if ev.type != "DELETED" else ev.prev.value
@@ -73,6 +83,10 @@ def rollout_series(cluster: Any, name: str, namespace: str = "default") -> dict[
             if obj["metadata"].get("uid") != dep_uid:
                 continue
             deployment = None if ev.type == "DELETED" else obj
+            if deployment is not None:
+                if start is None and template is not None and deployment["spec"].get("template") != template:
+                    start = len(out["revision"])             # this write starts a rollout: its entry comes next
+                template = deployment["spec"].get("template")
         elif key.startswith(rs_prefix):
             ref = controller_ref(obj)
             if not ref or ref.get("uid") != dep_uid:
@@ -80,6 +94,7 @@ def rollout_series(cluster: Any, name: str, namespace: str = "default") -> dict[
             rs_name = obj["metadata"]["name"]
             rs_uids[obj["metadata"]["uid"]] = rs_name
             replicas[rs_name] = 0 if ev.type == "DELETED" else int(obj["spec"].get("replicas", 1))
+            available[rs_name] = 0 if ev.type == "DELETED" else int(obj.get("status", {}).get("availableReplicas", 0))
             rs_revision[rs_name] = str(revision(obj))
         else:
             ref = controller_ref(obj)
@@ -96,6 +111,7 @@ def rollout_series(cluster: Any, name: str, namespace: str = "default") -> dict[
         out["min_available"].append(desired - max_unavailable(deployment))
         out["ready"].append(sum(ready.values()))
         out["total"].append(sum(replicas.values()))
+        out["available"].append(sum(available.values()))
         for rs_name in replicas:
             columns.setdefault(rs_name, [0] * (len(out["revision"]) - 1))
         for rs_name, col in columns.items():
@@ -103,13 +119,21 @@ def rollout_series(cluster: Any, name: str, namespace: str = "default") -> dict[
     order = sorted(columns, key=lambda n: (int(rs_revision.get(n, "0") or 0), n))
     out["replicasets"] = {n: columns[n] for n in order}
     out["rs_revision"] = {n: rs_revision[n] for n in order}
+    out["start"] = min(start or 0, max(len(out["revision"]) - 1, 0))
+    out["start_time"] = out["time"][out["start"]] if out["time"] else 0.0
     return out
 
 
 class TimelineFigure(Figure):
-    """A matplotlib Figure that shows itself as PNG in Jupyter without pyplot (no global state)."""
+    """A matplotlib Figure that shows itself as PNG in Jupyter without pyplot (no global state), with a one-line
+    `summary()` text checkpoint (notebooks and nbval compare text, not pixels)."""
 
     series: dict[str, Any] = {}
+    _summary_text = ""
+
+    def summary(self) -> str:
+        """What the picture says in one line."""
+        return self._summary_text
 
     def _repr_png_(self) -> bytes:
         buf = io.BytesIO()
@@ -117,28 +141,51 @@ class TimelineFigure(Figure):
         return buf.getvalue()
 
 
+def describe_rollout(name: str, namespace: str, s: dict[str, Any]) -> str:
+    """The rollout in one line: from its start, total pods against the maxSurge bound and available pods against
+    the maxUnavailable floor, and each ReplicaSet's replicas from the start to the end."""
+    if not s["revision"]:
+        return f"rollout of {namespace}/{name}: no write yet"
+    i = s["start"]
+    total, avail = s["total"][i:], s["available"][i:]
+    text = (f"rollout of {namespace}/{name} from t={s['start_time']:.2f}s: "
+            f"total pods max {max(total)} (bound replicas + maxSurge = {max(s['max_total'][i:])}), "
+            f"available pods min {min(avail)} (floor replicas - maxUnavailable = {min(s['min_available'][i:])})")
+    sizes = [f"{rs} {col[i]} → {col[-1]}" for rs, col in s["replicasets"].items() if any(col[i:])]
+    return text + ("; " + ", ".join(sizes) if sizes else "")
+
+
 def rollout_timeline(cluster: Any, name: str, namespace: str = "default", figsize: tuple[float, float] = (8, 4)
                      ) -> TimelineFigure:
-    """A Figure of a Deployment's rollout: replicas per ReplicaSet, ready pods, and the surge/unavailable bounds."""
+    """A Figure of a Deployment's rollout: replicas per ReplicaSet, total pods under the maxSurge bound and
+    available pods over the maxUnavailable floor, the bounds drawn from the rollout's start."""
     s = rollout_series(cluster, name, namespace)
     fig = TimelineFigure(figsize=figsize)
     FigureCanvasAgg(fig)
     fig.series = s
     ax = fig.subplots()
-    t = s["time"]
+    t, i = s["time"], s["start"]
     for rs_name, values in s["replicasets"].items():
-        ax.step(t, values, where="post", linewidth=2, label=f"{rs_name} (revision {s['rs_revision'][rs_name]})")
-    ax.step(t, s["ready"], where="post", color="black", linewidth=1.5, linestyle="--", label="ready pods")
-    ax.step(t, s["max_total"], where="post", color="#d62728", linewidth=1, linestyle=":",
-            label="replicas + maxSurge")
-    ax.step(t, s["min_available"], where="post", color="#9467bd", linewidth=1, linestyle=":",
-            label="replicas - maxUnavailable")
+        ax.step(t, values, where="post", linewidth=2, alpha=0.6,
+                label=f"{rs_name} (revision {s['rs_revision'][rs_name]})")
+    ax.step(t, s["total"], where="post", color="#d62728", linewidth=1.5, label="total pods (sum of replicas)")
+    ax.step(t[i:], s["max_total"][i:], where="post", color="#d62728", linewidth=6, alpha=0.2, zorder=1,
+            label="replicas + maxSurge (most total pods)")
+    ax.step(t, s["available"], where="post", color="#9467bd", linewidth=1.5, linestyle="--",
+            label="available pods")
+    ax.step(t[i:], s["min_available"][i:], where="post", color="#9467bd", linewidth=6, alpha=0.2, zorder=1,
+            label="replicas - maxUnavailable (fewest available)")
+    if i:
+        ax.axvline(s["start_time"], color="#7f7f7f", linewidth=0.8)
+        ax.annotate("template changed", (s["start_time"], 0), xytext=(3, 3), textcoords="offset points",
+                    fontsize=7, color="#7f7f7f")
     ax.set_xlabel("virtual time (s)")
     ax.set_ylabel("pods")
     ax.set_title(f"Rollout of deployment/{name}")
-    top = max(s["max_total"] + s["total"] + s["ready"] + [1])
+    top = max(s["max_total"] + s["total"] + s["available"] + [1])
     ax.set_ylim(-0.2, top + 0.8)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(1.01, 1.0))
+    fig._summary_text = describe_rollout(name, namespace, s)
     fig.tight_layout()
     return fig

@@ -4,7 +4,8 @@ A Step click runs one unit of work (`cluster.step()`), or, stepping "by API requ
 them sends a request to kube-apiserver (a trace record with action `request`). Back undoes the last click by
 restoring a copy of the cluster taken just before it (`undo.copy_cluster`); Reset restores the copy taken when the
 Stepper was made. Both replace `stepper.cluster` with the restored copy: a notebook variable `c` that held the
-cluster before still points at the old object, so read `stepper.cluster` after Back or Reset.
+cluster before still points at the old object, so read `stepper.cluster` after Back or Reset. The records view
+groups a click's records by hop, wraps them and folds routine ones (viz/records.py); `last_records` keeps the text.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .. import viz
 from ..cluster import Cluster
 from ..etcd import Etcd
 from ..trace import Record
-from .common import pre
+from ..viz.records import records_html
 from .undo import copy_cluster
 
 #: a Step "by API request" gives up after this many units of work without a request
@@ -176,11 +177,9 @@ class Stepper(w.VBox):
             g = viz.ownership_graph(self.cluster, since=self.since, max_pods=self.max_pods, namespace=self.namespace)
             self.graph_view.value = inline_svg(viz.svg(g))
         shown = self.last_records[-MAX_SHOWN:]
-        lines = [str(r) for r in shown]
-        if len(self.last_records) > len(shown):
-            lines.insert(0, f"… {len(self.last_records) - len(shown)} earlier records of this click not shown")
         empty = "(no click yet)" if not self.steps else "(this unit of work left no trace records)"
-        self.records_view.value = pre(lines, empty=empty)
+        # grouped by hop, wrapped, actors coloured, routine records folded (viz/records.py); the text stays str(r)
+        self.records_view.value = records_html(shown, empty=empty, earlier=len(self.last_records) - len(shown))
 
     def state(self) -> str:
         """A one-line checkpoint for notebooks: clock, steps, pod phases and the graph summary."""

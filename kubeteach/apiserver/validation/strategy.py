@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from ..errors import FieldError
 from ..resources import Resource
+from .admissionregistration import mutating_webhook_configuration
 from .apps import deployment_spec, deployment_status, replicaset_spec, replicaset_status
 from .coordination import lease
 from .core import _node_update, legacy_event, node
@@ -65,7 +66,8 @@ def _create(kind: str, obj: dict) -> Errs:
         "ServiceAccount": lambda o: object_meta(meta, name_subdomain),
         "PersistentVolumeClaim": lambda o: object_meta(meta, name_subdomain) + pvc_spec(spec),
         "PersistentVolume": lambda o: object_meta(meta, name_subdomain) + pv_spec(spec),
-        "Service": service, "Endpoints": endpoints, "EndpointSlice": endpoint_slice}
+        "Service": service, "Endpoints": endpoints, "EndpointSlice": endpoint_slice,
+        "MutatingWebhookConfiguration": mutating_webhook_configuration}
     return simple[kind](obj) if kind in simple else object_meta(meta, name_subdomain)
 
 
@@ -96,7 +98,8 @@ def _update(kind: str, obj: dict, old: dict) -> Errs:
     if kind == "Lease":
         return mu + lease(obj)[len(object_meta(_d(obj, "metadata"), name_subdomain, kube_finalizers=False)):]
     errs = _create(kind, obj)
-    if kind in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Node", "StorageClass"):
+    if kind in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Node", "StorageClass",
+                "MutatingWebhookConfiguration"):
         errs += mu
     if kind.endswith("RoleBinding") and _d(obj, "roleRef") != _d(old, "roleRef"):
         ref = _d(obj, "roleRef")
