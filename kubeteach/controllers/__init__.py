@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..client import Client, InformerFactory, WorkQueue
 from ..events import EventRecorder
 from ..objects import key_of
+from ..trace import Record
 
 if TYPE_CHECKING:
     from ..loop import Loop
@@ -50,8 +51,8 @@ class Controller:
     def now(self) -> float:
         return self.env.now
 
-    def record(self, action: str, obj: str = "", **detail: Any) -> None:
-        self.env.record(self.name, action, obj, **detail)
+    def record(self, action: str, obj: str = "", **detail: Any) -> Record:
+        return self.env.record(self.name, action, obj, **detail)
 
     def nothing_to_do(self, key: str, why: str, **facts: Any) -> None:
         """End a sync that has recorded nothing with a `nothing-to-do` record of what it found (`why` names the

@@ -43,6 +43,16 @@ class Expectations:
     at: float = 0.0
 
 
+def slow_start_batches(count: int) -> list[int]:
+    """The batch sizes slowStartBatch plans for `count` creates: 1, 2, 4, … (the last one cut to what is left)."""
+    out, size = [], SLOW_START_INITIAL_BATCH_SIZE
+    while count > 0:
+        out.append(min(size, count))
+        count -= out[-1]
+        size *= 2
+    return out
+
+
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
     primary = "replicasets"
@@ -190,18 +200,22 @@ class ReplicaSetController(Controller):
         if diff < 0:
             n = min(-diff, BURST_REPLICAS)
             self.expectations[key] = Expectations(add=n, at=self.now)
+            # the decision is recorded before the requests it causes; its outcome is filled in after the batches
+            decision = self.record("create-pods", key, active=len(active), want=want, n=n,
+                                   batches=slow_start_batches(n), created=n, error=None)
             created, batches, error = self.slow_start_batch(n, rs)
             skipped = n - created
             if skipped:
                 self.expectations[key].add -= skipped
-            self.record("create-pods", key, active=len(active), want=want, n=n, batches=batches, created=created,
-                        error=error)
+            decision.detail.update(batches=batches, created=created, error=error)
             return error
         if diff > 0:
             n = min(diff, BURST_REPLICAS)
             victims = self.get_pods_to_delete(active, self._related_pods(rs), n)
             self.expectations[key] = Expectations(delete=n, at=self.now)
             names, error = [], None
+            decision = self.record("delete-pods", key, active=len(active), want=want,
+                                   names=[p["metadata"]["name"] for p in victims])
             for pod in victims:
                 try:
                     self.client.delete("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
@@ -212,7 +226,7 @@ class ReplicaSetController(Controller):
                     if err.code != 404:
                         error = str(err)
                         self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {err}")
-            self.record("delete-pods", key, active=len(active), want=want, names=names)
+            decision.detail["names"] = names          # the ones actually deleted
             return error
         return None
 
