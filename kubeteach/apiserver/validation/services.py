@@ -71,12 +71,16 @@ def _service_port(sp: dict, require_name: bool, names: set, path: str) -> Errs:
         names.add(name)
     port = sp.get("port") if isinstance(sp.get("port"), int) else 0
     errs += [invalid(f"{path}.port", port, m) for m in port_range(port)]
-    protocol = _s(sp, "protocol")
-    if not protocol:
-        errs.append(required(f"{path}.protocol"))
-    elif protocol not in PROTOCOLS:
-        errs.append(unsupported(f"{path}.protocol", protocol, PROTOCOLS))
+    errs += _protocol(sp, f"{path}.protocol")
     return errs + _port_num_or_name(sp.get("targetPort"), f"{path}.targetPort")
+
+
+def _protocol(port: dict, path: str) -> Errs:
+    """A port's protocol: required (defaulting set TCP if it was left out), and TCP, UDP or SCTP."""
+    protocol = _s(port, "protocol")
+    if not protocol:
+        return [required(path)]
+    return [unsupported(path, protocol, PROTOCOLS)] if protocol not in PROTOCOLS else []
 
 
 def _valid_ip(v: str) -> bool:
@@ -197,11 +201,7 @@ def endpoints(obj: dict) -> Errs:
         for j, p in enumerate(_l(subset, "ports")):
             port = p.get("port") if isinstance(p, dict) and isinstance(p.get("port"), int) else 0
             errs += [invalid(f"subsets[{i}].ports[{j}].port", port, m) for m in port_range(port)]
-            protocol = _s(p, "protocol")
-            if not protocol:
-                errs.append(required(f"subsets[{i}].ports[{j}].protocol"))
-            elif protocol not in PROTOCOLS:
-                errs.append(unsupported(f"subsets[{i}].ports[{j}].protocol", protocol, PROTOCOLS))
+            errs += _protocol(p, f"subsets[{i}].ports[{j}].protocol")
     return errs
 
 
